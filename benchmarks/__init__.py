@@ -1,0 +1,1 @@
+"""Benchmark harness for asynclocks: ``python -m benchmarks`` or ``python benchmarks/run.py``."""

@@ -1,0 +1,277 @@
+/* Shared declarations of asynclocks._core: module state, the waiter queue,
+ * the coroutine-like awaitable and the primitives' object layouts. */
+#ifndef ASYNCLOCKS_H
+#define ASYNCLOCKS_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+#define AL_PY312 (PY_VERSION_HEX >= 0x030C0000)
+#define AL_PY311 (PY_VERSION_HEX >= 0x030B0000)
+#define AL_PY313 (PY_VERSION_HEX >= 0x030D0000)
+
+/* ------------------------------------------------------------------ */
+/* Waiter queue: a growable ring of strong references to futures.      */
+
+typedef struct {
+    Py_ssize_t head;
+    Py_ssize_t len;
+    Py_ssize_t cap;
+    PyObject *items[1];
+} WaitQ;
+
+/* Number of entries; q may be NULL. */
+static inline Py_ssize_t
+wq_len(const WaitQ *q)
+{
+    return q ? q->len : 0;
+}
+
+/* Borrowed reference to entry i (0 <= i < len). */
+static inline PyObject *
+wq_get(const WaitQ *q, Py_ssize_t i)
+{
+    return q->items[(q->head + i) % q->cap];
+}
+
+/* Append a new strong reference to fut, creating the queue on first use.
+ * Returns 0, or -1 with MemoryError set. */
+int wq_append(WaitQ **qp, PyObject *fut);
+/* Remove the first entry that is fut (by identity) and drop its reference.
+ * Returns 1 if found, 0 if not. Never fails. Beware: the decref can run
+ * arbitrary code only if fut was the last reference (never the case for a
+ * waiter whose awaitable still holds it). */
+int wq_remove(WaitQ *q, PyObject *fut);
+/* Free the queue and drop every reference; *qp becomes NULL. */
+void wq_clear(WaitQ **qp);
+/* Visit every entry (tp_traverse helper). */
+int wq_traverse(WaitQ *q, visitproc visit, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Module state. */
+
+typedef struct AlAwaitable AlAwaitable;
+
+#define AL_FREELIST_MAX 64
+
+typedef struct {
+    PyTypeObject *Lock_Type;
+    PyTypeObject *Event_Type;
+    PyTypeObject *Condition_Type;
+    PyTypeObject *Semaphore_Type;
+    PyTypeObject *BoundedSemaphore_Type;
+    PyTypeObject *Barrier_Type;
+    PyTypeObject *Awaitable_Type;
+    PyObject *get_running_loop; /* asyncio.events._get_running_loop */
+    PyObject *CancelledError;
+    PyObject *BrokenBarrierError; /* NULL before 3.11 */
+    PyObject *stop_true;          /* shared StopIteration(True) */
+    PyObject *str_create_future;
+    PyObject *str_done;
+    PyObject *str_cancelled;
+    PyObject *str_set_result;
+    PyObject *str_result;
+    PyObject *str_acquire;
+    PyObject *str_release;
+    PyObject *str_locked;
+    PyObject *str_wait;
+    PyObject *str_notify;
+    PyObject *str_throw;
+    PyObject *str_close;
+    PyObject *str_blocking;
+    AlAwaitable *freelist;
+    int numfree;
+} AlState;
+
+extern struct PyModuleDef al_module_def;
+
+/* Module state of an object whose type (or a base of it) was made by this
+ * module. Borrowed; NULL with TypeError set when not found. */
+AlState *al_state_from_type(PyTypeObject *tp);
+
+static inline AlState *
+al_state_of(PyObject *self)
+{
+    return al_state_from_type(Py_TYPE(self));
+}
+
+/* ------------------------------------------------------------------ */
+/* The awaitable returned by acquire(), wait(), __aenter__() ...        */
+
+/* What a step function asks the driver to do next. */
+typedef enum {
+    AW_ERROR = -1, /* an exception is set */
+    AW_RETURN = 0, /* *result holds the return value (new reference) */
+    AW_YIELD = 1,  /* aw->fut is set: suspend on it */
+    AW_AWAIT = 2,  /* aw->sub is set: delegate to it ("await sub") */
+} AwStep;
+
+/* A step is resumed with value (borrowed) or, when value is NULL, with the
+ * exception that is set: what the awaited future or sub-awaitable raised. */
+typedef AwStep (*AwStepFunc)(AlAwaitable *aw, PyObject *value, PyObject **result);
+
+enum { AW_FRESH = 0, AW_ACTIVE = 1, AW_DONE = 2 };
+
+struct AlAwaitable {
+    PyObject_HEAD
+    AwStepFunc step;
+    const char *name; /* qualified name for messages, e.g. "Lock.acquire" */
+    PyObject *owner;  /* the primitive (strong) */
+    PyObject *fut;    /* future suspended on (strong) or NULL */
+    PyObject *sub;    /* awaitable delegated to (strong) or NULL */
+    PyObject *arg;    /* step-specific object (strong) or NULL */
+    PyObject *err;    /* step-specific saved exception (strong) or NULL */
+    PyObject *ret;    /* value returned on the fast path (borrowed: None/True) */
+    Py_ssize_t index; /* step-specific integer */
+    int state;        /* step-specific state number */
+    char status;      /* AW_FRESH, AW_ACTIVE, AW_DONE */
+    char running;
+};
+
+/* New awaitable for owner (new reference), NULL on error. */
+PyObject *aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject *ret);
+/* Create a waiter future on the running loop bound to *loop_slot (see
+ * al_get_loop), store it in aw->fut and append it to *qp. 0 or -1. */
+int aw_make_waiter(AlAwaitable *aw, PyObject **loop_slot, WaitQ **qp);
+/* Start awaiting awaitable `o` (stolen): stores its iterator in aw->sub.
+ * Returns AW_AWAIT, or AW_ERROR. */
+AwStep aw_await(AlAwaitable *aw, PyObject *o);
+/* Start awaiting the awaitable returned by calling owner.<name>() (or
+ * obj.<name>()). Returns AW_AWAIT or AW_ERROR. */
+AwStep aw_await_method(AlAwaitable *aw, PyObject *obj, PyObject *name);
+
+/* Step function shared by __aenter__ of subclasses and Barrier's: the
+ * result of the sub-awaitable, replaced by aw->ret if that is non-NULL. */
+AwStep aw_step_passthrough(AlAwaitable *aw, PyObject *value, PyObject **result);
+
+extern PyType_Spec al_awaitable_spec;
+
+/* ------------------------------------------------------------------ */
+/* Helpers shared by the primitives. */
+
+/* Loop binding, as asyncio.mixins._LoopBoundMixin._get_loop.
+ * Returns a new reference to the running loop (may be None), or NULL. */
+PyObject *al_get_loop(AlState *st, PyObject *self, PyObject **loop_slot);
+/* fut.done() / fut.cancelled(): 1, 0, or -1 on error. */
+int al_fut_done(AlState *st, PyObject *fut);
+int al_fut_cancelled(AlState *st, PyObject *fut);
+/* fut.set_result(value): 0 or -1. */
+int al_fut_set_result(AlState *st, PyObject *fut, PyObject *value);
+/* Call obj.name() with no argument: new reference or NULL. */
+PyObject *al_call_method0(PyObject *obj, PyObject *name);
+/* 1 if every future in q is cancelled (or q is empty), 0 if not, -1 error. */
+int al_all_cancelled(AlState *st, WaitQ **qp);
+/* `<` + object.__repr__(self)[1:-1] + ` [extra]>`; steals extra. */
+PyObject *al_repr(PyObject *self, PyObject *extra);
+/* Take the current exception (normalized, new reference); clears it. */
+PyObject *al_fetch_exc(void);
+/* Set exc (stolen) as the current exception. */
+void al_restore_exc(PyObject *exc);
+/* Set the context of the current exception to ctx (stolen), as Python does
+ * for an exception raised while ctx was being handled. */
+void al_chain_context(PyObject *ctx);
+/* getattr(o, name) that treats AttributeError as absence: 1 and a new
+ * reference in *res, 0 and NULL if absent, -1 on other errors. */
+int PyObject_GetOptionalAttr_compat(PyObject *o, PyObject *name, PyObject **res);
+/* __reduce__ result (type(self), args, (state, __dict__ or None)); steals
+ * args and state, which may be NULL on error. */
+PyObject *al_reduce(PyObject *self, PyObject *args, PyObject *state);
+/* __setstate__ helper: restores __dict__, returns the inner state (new
+ * reference) or NULL. */
+PyObject *al_setstate_dict(PyObject *self, PyObject *state);
+/* The type's name without its module. */
+const char *al_short_name(PyTypeObject *tp);
+/* Reject arguments for a method taking none: 0 or -1 with TypeError. */
+int al_no_args(const char *qualname, Py_ssize_t nargs, PyObject *kwnames);
+/* Check constructor arguments against a signature of up to one optional
+ * positional-or-keyword parameter `pname` (NULL for none); 3.10's `loop=`
+ * keyword is rejected as the stdlib does. *out gets a borrowed value or
+ * NULL. min_pos is 1 when the parameter is required. 0 or -1. */
+int al_parse_init(PyObject *self, const char *cls, PyObject *args, PyObject *kwds,
+                  const char *pname, int min_pos, PyObject **out);
+
+/* Method flags of methods that need the module state (PEP 573). */
+#define METH_CM (METH_METHOD | METH_FASTCALL | METH_KEYWORDS)
+#define CMETH(f) ((PyCFunction)(void (*)(void))(f))
+
+/* ------------------------------------------------------------------ */
+/* Primitive layouts. */
+
+/* Every primitive but Barrier starts with these fields. */
+#define AL_WAITBASE_HEAD                                                                           \
+    PyObject_HEAD                                                                                  \
+    WaitQ *waiters; /* waiter futures, created on first wait */                                    \
+    PyObject *loop; /* bound loop, set on first wait */                                            \
+    PyObject *weakreflist;
+
+typedef struct {
+    AL_WAITBASE_HEAD
+} WaitBase;
+
+/* tp_traverse, tp_clear and tp_dealloc for WaitBase objects. */
+int wb_traverse(PyObject *self, visitproc visit, void *arg);
+int wb_clear(PyObject *self);
+void wb_dealloc(PyObject *self);
+/* Shared slots of WaitBase types: weakref offset member. */
+extern PyMemberDef wb_members[];
+
+typedef struct {
+    AL_WAITBASE_HEAD
+    char locked;
+} LockObject;
+
+typedef struct {
+    AL_WAITBASE_HEAD
+    char value;
+} EventObject;
+
+typedef struct {
+    AL_WAITBASE_HEAD
+    PyObject *lock;
+} ConditionObject;
+
+typedef struct {
+    AL_WAITBASE_HEAD
+    Py_ssize_t value;
+} SemaphoreObject;
+
+typedef struct {
+    SemaphoreObject base;
+    Py_ssize_t bound;
+} BoundedSemaphoreObject;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *cond; /* internal Condition (exact type) */
+    PyObject *weakreflist;
+    PyObject *parties; /* any object the stdlib accepts, usually an int */
+    Py_ssize_t count;
+    int state;
+} BarrierObject;
+
+extern PyType_Spec al_lock_spec;
+extern PyType_Spec al_event_spec;
+extern PyType_Spec al_condition_spec;
+extern PyType_Spec al_semaphore_spec;
+extern PyType_Spec al_bounded_semaphore_spec;
+extern PyType_Spec al_barrier_spec;
+
+/* Lock internals used by Condition and Barrier (exact Lock only). */
+PyObject *lock_acquire_aw(AlState *st, PyObject *lock, PyObject *ret);
+int lock_release_impl(AlState *st, LockObject *self);
+
+/* Condition internals used by Barrier (exact Condition only). */
+PyObject *cond_wait_aw(AlState *st, PyObject *cond);
+int cond_locked(AlState *st, ConditionObject *self);
+int cond_release(AlState *st, ConditionObject *self);
+int cond_notify_n(AlState *st, ConditionObject *self, Py_ssize_t n);
+PyObject *cond_new_internal(AlState *st);
+
+/* __aexit__ of a subclass instance: an awaitable that calls
+ * self.release() when driven (the stdlib's _ContextManagerMixin). */
+PyObject *al_aexit_release(AlState *st, PyObject *self, const char *name);
+/* __aenter__ of a subclass instance: awaits self.acquire(), returns None. */
+PyObject *al_aenter_acquire(AlState *st, PyObject *self, const char *name);
+
+#endif

@@ -1,0 +1,681 @@
+/* The coroutine-like awaitable returned by acquire(), wait(), wait_for(),
+ * __aenter__() and __aexit__().
+ *
+ * Each primitive method that is a coroutine in asyncio returns one of these.
+ * Nothing happens until it is driven (send/__next__/am_send); then its step
+ * function runs like the body of the stdlib coroutine, written as a state
+ * machine: it returns a value, raises, suspends on a waiter future (what
+ * `await fut` does) or delegates to another awaitable (what `await x` does).
+ * throw() delivers an exception at the suspension point, so the step runs
+ * the same clean-up as the stdlib's `except`/`finally` blocks; close() and
+ * finalization throw GeneratorExit, as for a coroutine. */
+#include "asynclocks.h"
+
+#ifdef Py_TPFLAGS_HAVE_AM_SEND /* 3.10 only: from 3.11 am_send is always read */
+#define AL_TPFLAGS_HAVE_AM_SEND Py_TPFLAGS_HAVE_AM_SEND
+#else
+#define AL_TPFLAGS_HAVE_AM_SEND 0
+#endif
+
+/* Set StopIteration carrying value (stolen). With silent_none, None is
+ * returned by leaving no exception set (the tp_iternext convention). */
+static void
+set_stop(AlState *st, PyObject *value, int silent_none)
+{
+    if (value == Py_None) {
+        Py_DECREF(value);
+        if (!silent_none) {
+            PyErr_SetNone(PyExc_StopIteration);
+        }
+        return;
+    }
+#if AL_PY312
+    if (value == Py_True && st->stop_true != NULL) {
+        /* One preallocated instance: building a StopIteration per await
+         * costs more than the whole stdlib coroutine. Code that drove us by
+         * hand may have attached a traceback or context: drop them. */
+        PyBaseExceptionObject *e = (PyBaseExceptionObject *)st->stop_true;
+        Py_DECREF(value);
+        Py_CLEAR(e->traceback);
+        Py_CLEAR(e->context);
+        Py_CLEAR(e->cause);
+        e->suppress_context = 0;
+        PyErr_SetRaisedException(Py_NewRef(st->stop_true));
+        return;
+    }
+#else
+    (void)st;
+#endif
+    PyObject *exc = PyObject_CallOneArg(PyExc_StopIteration, value);
+    Py_DECREF(value);
+    if (exc != NULL) {
+        PyErr_SetObject(PyExc_StopIteration, exc);
+        Py_DECREF(exc);
+    }
+}
+
+static PySendResult aw_run(AlAwaitable *aw, PyObject *value, PyObject **result);
+
+/* Forward value (or, when NULL, the current exception) to aw->sub, as the
+ * interpreter does for `await sub`. *out: yielded or returned value. */
+static PySendResult
+send_to_sub(AlState *st, AlAwaitable *aw, PyObject *value, PyObject **out)
+{
+    PyObject *sub = aw->sub;
+    *out = NULL;
+    if (Py_IS_TYPE(sub, st->Awaitable_Type)) {
+        return aw_run((AlAwaitable *)sub, value, out);
+    }
+    if (value != NULL) {
+        return PyIter_Send(sub, value, out);
+    }
+    PyObject *exc = al_fetch_exc();
+    PyObject *meth;
+    if (PyObject_GetOptionalAttr_compat(sub, st->str_throw, &meth) < 0) {
+        Py_DECREF(exc);
+        return PYGEN_ERROR;
+    }
+    if (meth == NULL) {
+        /* No throw(): the exception is raised at the await. */
+        al_restore_exc(exc);
+        return PYGEN_ERROR;
+    }
+    PyObject *r = PyObject_CallOneArg(meth, exc);
+    Py_DECREF(meth);
+    Py_DECREF(exc);
+    if (r != NULL) {
+        *out = r;
+        return PYGEN_NEXT;
+    }
+    if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        PyObject *stop = al_fetch_exc();
+        PyObject *v = ((PyStopIterationObject *)stop)->value;
+        *out = Py_NewRef(v ? v : Py_None);
+        Py_DECREF(stop);
+        return PYGEN_RETURN;
+    }
+    return PYGEN_ERROR;
+}
+
+/* Resume aw with value (borrowed), or with the current exception when value
+ * is NULL. Returns what am_send returns; *result is a new reference. */
+static PySendResult
+aw_run(AlAwaitable *aw, PyObject *value, PyObject **result)
+{
+    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AwStep s;
+    *result = NULL;
+
+    if (aw->running) {
+        PyErr_SetString(PyExc_ValueError, "coroutine already executing");
+        return PYGEN_ERROR;
+    }
+    if (aw->status == AW_DONE) {
+        if (value != NULL) {
+            PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited coroutine");
+        }
+        return PYGEN_ERROR;
+    }
+    if (aw->owner == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "awaitable was cleared");
+        return PYGEN_ERROR;
+    }
+    if (aw->status == AW_FRESH) {
+        if (value == NULL) {
+            /* throw() into an unstarted coroutine: raised as is. */
+            aw->status = AW_DONE;
+            Py_CLEAR(aw->owner);
+            return PYGEN_ERROR;
+        }
+        if (value != Py_None) {
+            PyErr_SetString(PyExc_TypeError,
+                            "can't send non-None value to a just-started coroutine");
+            return PYGEN_ERROR;
+        }
+    }
+
+    Py_INCREF(aw); /* steps may run Python code that drops the last reference */
+    aw->running = 1;
+    if (aw->status == AW_FRESH) {
+        aw->status = AW_ACTIVE;
+        s = aw->step(aw, Py_None, result);
+    }
+    else if (aw->sub != NULL) {
+        PyObject *out;
+        PySendResult r = send_to_sub(st, aw, value, &out);
+        if (r == PYGEN_NEXT) {
+            *result = out;
+            goto suspended;
+        }
+        Py_CLEAR(aw->sub);
+        if (r == PYGEN_RETURN) {
+            s = aw->step(aw, out, result);
+            Py_DECREF(out);
+        }
+        else {
+            s = aw->step(aw, NULL, result);
+        }
+    }
+    else if (aw->fut != NULL) {
+        if (value != NULL) {
+            /* What `await fut` does when resumed. */
+            PyObject *res = NULL;
+            int done = al_fut_done(st, aw->fut);
+            if (done == 0) {
+                PyErr_SetString(PyExc_RuntimeError, "await wasn't used with future");
+            }
+            else if (done > 0) {
+                res = al_call_method0(aw->fut, st->str_result);
+            }
+            s = aw->step(aw, res, result);
+            Py_XDECREF(res);
+        }
+        else {
+            s = aw->step(aw, NULL, result);
+        }
+    }
+    else {
+        PyErr_SetString(PyExc_RuntimeError, "awaitable has nothing to resume");
+        s = AW_ERROR;
+    }
+
+    for (;;) {
+        if (s == AW_YIELD) {
+            /* What `await fut` does: mark the future and hand it to the Task. */
+            if (PyObject_SetAttr(aw->fut, st->str_blocking, Py_True) < 0) {
+                s = aw->step(aw, NULL, result);
+                continue;
+            }
+            *result = Py_NewRef(aw->fut);
+            goto suspended;
+        }
+        if (s == AW_AWAIT) {
+            PyObject *out;
+            PySendResult r = send_to_sub(st, aw, Py_None, &out);
+            if (r == PYGEN_NEXT) {
+                *result = out;
+                goto suspended;
+            }
+            Py_CLEAR(aw->sub);
+            if (r == PYGEN_RETURN) {
+                s = aw->step(aw, out, result);
+                Py_DECREF(out);
+            }
+            else {
+                s = aw->step(aw, NULL, result);
+            }
+            continue;
+        }
+        break;
+    }
+
+    aw->running = 0;
+    aw->status = AW_DONE;
+    /* Like a finished coroutine's frame, keep nothing alive. */
+    Py_CLEAR(aw->owner);
+    Py_CLEAR(aw->fut);
+    Py_CLEAR(aw->sub);
+    Py_CLEAR(aw->arg);
+    Py_CLEAR(aw->err);
+    if (s == AW_ERROR && PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        /* As PEP 479 does for a coroutine body. */
+        PyObject *exc = al_fetch_exc();
+        PyErr_SetString(PyExc_RuntimeError, "coroutine raised StopIteration");
+        PyObject *rt = al_fetch_exc();
+        PyException_SetCause(rt, Py_NewRef(exc));
+        PyException_SetContext(rt, exc);
+        al_restore_exc(rt);
+    }
+    Py_DECREF(aw);
+    return s == AW_RETURN ? PYGEN_RETURN : PYGEN_ERROR;
+
+suspended:
+    aw->running = 0;
+    Py_DECREF(aw);
+    return PYGEN_NEXT;
+}
+
+/* ------------------------------------------------------------------ */
+/* Creation, recycling and the parts of the coroutine protocol. */
+
+PyObject *
+aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject *ret)
+{
+    AlAwaitable *aw;
+    if (st->numfree > 0) {
+        aw = st->freelist;
+        st->freelist = (AlAwaitable *)aw->owner;
+        st->numfree--;
+        (void)PyObject_Init((PyObject *)aw, st->Awaitable_Type);
+    }
+    else {
+        aw = PyObject_GC_New(AlAwaitable, st->Awaitable_Type);
+        if (aw == NULL) {
+            return NULL;
+        }
+    }
+    aw->step = step;
+    aw->name = name;
+    aw->owner = Py_NewRef(owner);
+    aw->fut = NULL;
+    aw->sub = NULL;
+    aw->arg = NULL;
+    aw->err = NULL;
+    aw->ret = ret;
+    aw->index = 0;
+    aw->state = 0;
+    aw->status = AW_FRESH;
+    aw->running = 0;
+    PyObject_GC_Track(aw);
+    return (PyObject *)aw;
+}
+
+int
+aw_make_waiter(AlAwaitable *aw, PyObject **loop_slot, WaitQ **qp)
+{
+    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    PyObject *loop = al_get_loop(st, aw->owner, loop_slot);
+    if (loop == NULL) {
+        return -1;
+    }
+    PyObject *fut = PyObject_VectorcallMethod(st->str_create_future, &loop,
+                                              1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    Py_DECREF(loop);
+    if (fut == NULL) {
+        return -1;
+    }
+    if (wq_append(qp, fut) < 0) {
+        Py_DECREF(fut);
+        return -1;
+    }
+    Py_XSETREF(aw->fut, fut);
+    return 0;
+}
+
+AwStep
+aw_await(AlAwaitable *aw, PyObject *o)
+{
+    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    PyObject *it;
+    if (o == NULL) {
+        return AW_ERROR;
+    }
+    if (Py_IS_TYPE(o, st->Awaitable_Type) || PyCoro_CheckExact(o)) {
+        it = o;
+    }
+    else {
+        unaryfunc getter = Py_TYPE(o)->tp_as_async ? Py_TYPE(o)->tp_as_async->am_await : NULL;
+        if (getter == NULL) {
+            PyErr_Format(PyExc_TypeError, "object %.100s can't be used in 'await' expression",
+                         Py_TYPE(o)->tp_name);
+            Py_DECREF(o);
+            return AW_ERROR;
+        }
+        it = getter(o);
+        Py_DECREF(o);
+        if (it == NULL) {
+            return AW_ERROR;
+        }
+        if (PyCoro_CheckExact(it)) {
+            PyErr_SetString(PyExc_TypeError, "__await__() returned a coroutine");
+            Py_DECREF(it);
+            return AW_ERROR;
+        }
+        if (!PyIter_Check(it)) {
+            PyErr_Format(PyExc_TypeError, "__await__() returned non-iterator of type '%.100s'",
+                         Py_TYPE(it)->tp_name);
+            Py_DECREF(it);
+            return AW_ERROR;
+        }
+    }
+    Py_XSETREF(aw->sub, it);
+    return AW_AWAIT;
+}
+
+AwStep
+aw_await_method(AlAwaitable *aw, PyObject *obj, PyObject *name)
+{
+    return aw_await(aw, al_call_method0(obj, name));
+}
+
+AwStep
+aw_step_passthrough(AlAwaitable *aw, PyObject *value, PyObject **result)
+{
+    if (aw->state == 0) {
+        /* aw->arg holds the method name to await on the owner. */
+        aw->state = 1;
+        return aw_await_method(aw, aw->owner, aw->arg);
+    }
+    if (value == NULL) {
+        return AW_ERROR;
+    }
+    *result = Py_NewRef(aw->ret != NULL ? aw->ret : value);
+    return AW_RETURN;
+}
+
+/* close(): throw GeneratorExit in if suspended. New reference or NULL. */
+static PyObject *
+aw_close_impl(AlAwaitable *aw)
+{
+    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    PyObject *res;
+    if (aw->status != AW_ACTIVE) {
+        aw->status = AW_DONE;
+        Py_CLEAR(aw->owner);
+        Py_RETURN_NONE;
+    }
+    if (aw->running) {
+        PyErr_SetString(PyExc_ValueError, "coroutine already executing");
+        return NULL;
+    }
+    if (aw->sub != NULL) {
+        /* As gen_close(): close the delegate first; an error it raises is
+         * thrown in instead of GeneratorExit. */
+        PyObject *sub = aw->sub;
+        PyObject *r;
+        aw->sub = NULL;
+        if (Py_IS_TYPE(sub, st->Awaitable_Type)) {
+            r = aw_close_impl((AlAwaitable *)sub);
+        }
+        else {
+            PyObject *meth;
+            if (PyObject_GetOptionalAttr_compat(sub, st->str_close, &meth) < 0) {
+                r = NULL;
+            }
+            else if (meth == NULL) {
+                r = Py_NewRef(Py_None);
+            }
+            else {
+                r = PyObject_CallNoArgs(meth);
+                Py_DECREF(meth);
+            }
+        }
+        Py_DECREF(sub);
+        if (r != NULL) {
+            Py_DECREF(r);
+            PyErr_SetNone(PyExc_GeneratorExit);
+        }
+    }
+    else {
+        PyErr_SetNone(PyExc_GeneratorExit);
+    }
+    PySendResult r = aw_run(aw, NULL, &res);
+    if (r == PYGEN_NEXT) {
+        Py_DECREF(res);
+        PyErr_SetString(PyExc_RuntimeError, "coroutine ignored GeneratorExit");
+        return NULL;
+    }
+    if (r == PYGEN_RETURN) {
+        Py_DECREF(res);
+        Py_RETURN_NONE;
+    }
+    if (PyErr_ExceptionMatches(PyExc_GeneratorExit) ||
+        PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    return NULL;
+}
+
+static PySendResult
+aw_am_send(PyObject *self, PyObject *arg, PyObject **result)
+{
+    return aw_run((AlAwaitable *)self, arg, result);
+}
+
+static PyObject *
+aw_iternext(PyObject *self)
+{
+    PyObject *res;
+    PySendResult r = aw_run((AlAwaitable *)self, Py_None, &res);
+    if (r == PYGEN_NEXT) {
+        return res;
+    }
+    if (r == PYGEN_RETURN) {
+        set_stop(PyType_GetModuleState(Py_TYPE(self)), res, 1);
+    }
+    return NULL;
+}
+
+static PyObject *
+aw_send(PyObject *self, PyObject *arg)
+{
+    PyObject *res;
+    PySendResult r = aw_run((AlAwaitable *)self, arg, &res);
+    if (r == PYGEN_NEXT) {
+        return res;
+    }
+    if (r == PYGEN_RETURN) {
+        set_stop(PyType_GetModuleState(Py_TYPE(self)), res, 0);
+    }
+    return NULL;
+}
+
+static PyObject *
+aw_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *typ, *val, *tb, *exc, *res;
+    if (nargs < 1 || nargs > 3) {
+        PyErr_Format(PyExc_TypeError, "throw expected at least 1 argument, got %zd", nargs);
+        if (nargs > 3) {
+            PyErr_Format(PyExc_TypeError, "throw expected at most 3 arguments, got %zd", nargs);
+        }
+        return NULL;
+    }
+    typ = args[0];
+    val = nargs > 1 ? args[1] : Py_None;
+    tb = nargs > 2 ? args[2] : Py_None;
+    if (tb != Py_None && !PyTraceBack_Check(tb)) {
+        PyErr_SetString(PyExc_TypeError, "throw() third argument must be a traceback object");
+        return NULL;
+    }
+    if (PyExceptionClass_Check(typ)) {
+        PyErr_SetObject(typ, val);
+        exc = al_fetch_exc();
+        if (exc == NULL) {
+            return NULL;
+        }
+    }
+    else if (PyExceptionInstance_Check(typ)) {
+        if (val != Py_None) {
+            PyErr_SetString(PyExc_TypeError, "instance exception may not have a separate value");
+            return NULL;
+        }
+        exc = Py_NewRef(typ);
+    }
+    else {
+        PyErr_Format(PyExc_TypeError,
+                     "exceptions must be classes or instances deriving from "
+                     "BaseException, not %s",
+                     Py_TYPE(typ)->tp_name);
+        return NULL;
+    }
+    if (tb != Py_None) {
+        PyException_SetTraceback(exc, tb);
+    }
+    al_restore_exc(exc);
+    PySendResult r = aw_run((AlAwaitable *)self, NULL, &res);
+    if (r == PYGEN_NEXT) {
+        return res;
+    }
+    if (r == PYGEN_RETURN) {
+        set_stop(PyType_GetModuleState(Py_TYPE(self)), res, 0);
+    }
+    return NULL;
+}
+
+static PyObject *
+aw_close(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return aw_close_impl((AlAwaitable *)self);
+}
+
+static PyObject *
+aw_await_self(PyObject *self)
+{
+    return Py_NewRef(self);
+}
+
+static void
+aw_finalize(PyObject *self)
+{
+    AlAwaitable *aw = (AlAwaitable *)self;
+    if (aw->status == AW_DONE) {
+        return;
+    }
+    PyObject *saved = al_fetch_exc();
+    if (aw->status == AW_FRESH) {
+        aw->status = AW_DONE;
+        if (PyErr_WarnFormat(PyExc_RuntimeWarning, 1, "coroutine '%s' was never awaited",
+                             aw->name) < 0) {
+            PyErr_WriteUnraisable(self);
+        }
+    }
+    else {
+        PyObject *r = aw_close_impl(aw);
+        if (r == NULL) {
+            PyErr_WriteUnraisable(self);
+        }
+        else {
+            Py_DECREF(r);
+        }
+    }
+    al_restore_exc(saved);
+}
+
+static int
+aw_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    AlAwaitable *aw = (AlAwaitable *)self;
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(aw->owner);
+    Py_VISIT(aw->fut);
+    Py_VISIT(aw->sub);
+    Py_VISIT(aw->arg);
+    Py_VISIT(aw->err);
+    return 0;
+}
+
+static int
+aw_clear(PyObject *self)
+{
+    AlAwaitable *aw = (AlAwaitable *)self;
+    Py_CLEAR(aw->owner);
+    Py_CLEAR(aw->fut);
+    Py_CLEAR(aw->sub);
+    Py_CLEAR(aw->arg);
+    Py_CLEAR(aw->err);
+    return 0;
+}
+
+static void
+aw_dealloc(PyObject *self)
+{
+    AlAwaitable *aw = (AlAwaitable *)self;
+    PyTypeObject *tp = Py_TYPE(self);
+    if (aw->status != AW_DONE) {
+        if (PyObject_CallFinalizerFromDealloc(self) < 0) {
+            return; /* resurrected */
+        }
+    }
+    PyObject_GC_UnTrack(self);
+    aw_clear(self);
+    AlState *st = PyType_GetModuleState(tp);
+    if (st != NULL && st->Awaitable_Type == tp && st->numfree < AL_FREELIST_MAX &&
+        !PyObject_GC_IsFinalized(self)) {
+        aw->owner = (PyObject *)st->freelist;
+        st->freelist = aw;
+        st->numfree++;
+    }
+    else {
+        PyObject_GC_Del(self);
+    }
+    Py_DECREF(tp);
+}
+
+static PyObject *
+aw_get_name(PyObject *self, void *qual)
+{
+    const char *name = ((AlAwaitable *)self)->name;
+    if (!qual) {
+        const char *dot = strrchr(name, '.');
+        if (dot != NULL) {
+            name = dot + 1;
+        }
+    }
+    return PyUnicode_FromString(name);
+}
+
+static PyObject *
+aw_get_running(PyObject *self, void *Py_UNUSED(closure))
+{
+    return PyBool_FromLong(((AlAwaitable *)self)->running);
+}
+
+static PyObject *
+aw_get_await(PyObject *self, void *Py_UNUSED(closure))
+{
+    AlAwaitable *aw = (AlAwaitable *)self;
+    PyObject *o = aw->sub ? aw->sub : aw->fut;
+    return Py_NewRef(o ? o : Py_None);
+}
+
+static PyObject *
+aw_get_suspended(PyObject *self, void *Py_UNUSED(closure))
+{
+    AlAwaitable *aw = (AlAwaitable *)self;
+    return PyBool_FromLong(aw->status == AW_ACTIVE && !aw->running);
+}
+
+static PyObject *
+aw_repr(PyObject *self)
+{
+    return PyUnicode_FromFormat("<coroutine-like %s object at %p>", ((AlAwaitable *)self)->name,
+                                self);
+}
+
+static PyMethodDef aw_methods[] = {
+    { "send", aw_send, METH_O,
+      PyDoc_STR("send(arg) -> send 'arg' into the awaitable,\n"
+                "return next yielded value or raise StopIteration.") },
+    { "throw", (PyCFunction)(void (*)(void))aw_throw, METH_FASTCALL,
+      PyDoc_STR("throw(value)\nthrow(type[,value[,traceback]])\n\nRaise exception in the "
+                "awaitable, return next yielded value or raise StopIteration.") },
+    { "close", aw_close, METH_NOARGS, PyDoc_STR("close() -> raise GeneratorExit inside.") },
+    { NULL, NULL, 0, NULL },
+};
+
+static PyGetSetDef aw_getset[] = {
+    { "__name__", aw_get_name, NULL, NULL, NULL },
+    { "__qualname__", aw_get_name, NULL, NULL, (void *)1 },
+    { "cr_running", aw_get_running, NULL, NULL, NULL },
+    { "cr_await", aw_get_await, NULL, NULL, NULL },
+    { "cr_suspended", aw_get_suspended, NULL, NULL, NULL },
+    { NULL, NULL, NULL, NULL, NULL },
+};
+
+static PyType_Slot aw_slots[] = {
+    { Py_tp_doc, (void *)PyDoc_STR("Awaitable returned by the asynclocks coroutine methods.\n\n"
+                                   "Behaves as a coroutine object: await it, run it as a task, "
+                                   "or drive it with send(), throw() and close().") },
+    { Py_tp_dealloc, aw_dealloc },
+    { Py_tp_traverse, aw_traverse },
+    { Py_tp_clear, aw_clear },
+    { Py_tp_finalize, aw_finalize },
+    { Py_tp_iternext, aw_iternext },
+    { Py_tp_methods, aw_methods },
+    { Py_tp_getset, aw_getset },
+    { Py_tp_repr, aw_repr },
+    { Py_am_await, aw_await_self },
+    { Py_am_send, aw_am_send },
+    { 0, NULL },
+};
+
+PyType_Spec al_awaitable_spec = {
+    .name = "asynclocks._core.Awaitable",
+    .basicsize = sizeof(AlAwaitable),
+    .itemsize = 0,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | AL_TPFLAGS_HAVE_AM_SEND |
+             Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = aw_slots,
+};

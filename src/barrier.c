@@ -1,0 +1,478 @@
+/* asyncio.Barrier (3.11+) in C, over an internal Condition of ours. */
+#include "asynclocks.h"
+
+enum { B_FILLING = 0, B_DRAINING = 1, B_RESETTING = 2, B_BROKEN = 3 };
+
+static const char *const state_names[] = { "filling", "draining", "resetting", "broken" };
+
+enum { BW_START = 0, BW_LOCKED = 1, BW_BLOCKING = 2, BW_WAITING = 3 };
+
+static ConditionObject *
+cond_of(AlAwaitable *aw)
+{
+    return (ConditionObject *)((BarrierObject *)aw->owner)->cond;
+}
+
+/* self._cond.notify_all(). 0 or -1. */
+static int
+barrier_notify_all(AlState *st, BarrierObject *self)
+{
+    ConditionObject *cond = (ConditionObject *)self->cond;
+    int locked = cond_locked(st, cond);
+    if (locked < 0) {
+        return -1;
+    }
+    if (!locked) {
+        PyErr_SetString(PyExc_RuntimeError, "cannot notify on un-acquired lock");
+        return -1;
+    }
+    return cond_notify_n(st, cond, wq_len(cond->waiters));
+}
+
+/* Leave `async with self._cond`: release the lock, then return the index
+ * (ok) or raise the current exception. */
+static AwStep
+barrier_leave(AlAwaitable *aw, int ok, PyObject **result)
+{
+    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    PyObject *exc = ok ? NULL : al_fetch_exc();
+    if (cond_release(st, cond_of(aw)) < 0) {
+        al_chain_context(exc);
+        return AW_ERROR;
+    }
+    if (!ok) {
+        al_restore_exc(exc);
+        return AW_ERROR;
+    }
+    *result = PyLong_FromSsize_t(aw->index);
+    return *result ? AW_RETURN : AW_ERROR;
+}
+
+/* The `finally:` of wait(): count -= 1; self._exit(). */
+static AwStep
+barrier_finally(AlAwaitable *aw, int ok, PyObject **result)
+{
+    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    BarrierObject *self = (BarrierObject *)aw->owner;
+    PyObject *exc = ok ? NULL : al_fetch_exc();
+    self->count--;
+    if (self->count == 0) {
+        if (self->state == B_RESETTING || self->state == B_DRAINING) {
+            self->state = B_FILLING;
+        }
+        if (barrier_notify_all(st, self) < 0) {
+            al_chain_context(exc);
+            return barrier_leave(aw, 0, result);
+        }
+    }
+    al_restore_exc(exc);
+    return barrier_leave(aw, ok, result);
+}
+
+/* index + 1 == self._parties: 1, 0 or -1. */
+static int
+is_last(BarrierObject *self, Py_ssize_t index)
+{
+    if (PyLong_CheckExact(self->parties)) {
+        int overflow;
+        long long p = PyLong_AsLongLongAndOverflow(self->parties, &overflow);
+        if (!overflow && !(p == -1 && PyErr_Occurred())) {
+            return (long long)index + 1 == p;
+        }
+        PyErr_Clear();
+    }
+    PyObject *n = PyLong_FromSsize_t(index + 1);
+    if (n == NULL) {
+        return -1;
+    }
+    int r = PyObject_RichCompareBool(n, self->parties, Py_EQ);
+    Py_DECREF(n);
+    return r;
+}
+
+static AwStep
+barrier_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
+{
+    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    BarrierObject *self = (BarrierObject *)aw->owner;
+
+    switch (aw->state) {
+    case BW_START:
+        aw->state = BW_LOCKED;
+        return aw_await(aw, lock_acquire_aw(st, cond_of(aw)->lock, Py_None));
+    case BW_LOCKED:
+        if (value == NULL) {
+            return AW_ERROR;
+        }
+        break;
+    case BW_BLOCKING:
+        if (value == NULL) {
+            return barrier_leave(aw, 0, result);
+        }
+        break;
+    case BW_WAITING:
+        if (value == NULL) {
+            return barrier_finally(aw, 0, result);
+        }
+        goto wait_phase;
+    default:
+        PyErr_SetString(PyExc_SystemError, "Barrier.wait: bad state");
+        return AW_ERROR;
+    }
+
+    /* _block(): wait while draining or resetting, fail if broken. */
+    if (self->state == B_DRAINING || self->state == B_RESETTING) {
+        aw->state = BW_BLOCKING;
+        return aw_await(aw, cond_wait_aw(st, self->cond));
+    }
+    if (self->state == B_BROKEN) {
+        PyErr_SetString(st->BrokenBarrierError, "Barrier aborted");
+        return barrier_leave(aw, 0, result);
+    }
+    aw->index = self->count;
+    self->count++;
+    int last = is_last(self, aw->index);
+    if (last < 0) {
+        return barrier_finally(aw, 0, result);
+    }
+    if (last) {
+        /* _release(): the last one in trips the barrier. */
+        self->state = B_DRAINING;
+        if (barrier_notify_all(st, self) < 0) {
+            return barrier_finally(aw, 0, result);
+        }
+        return barrier_finally(aw, 1, result);
+    }
+
+wait_phase:
+    /* _wait(): wait for the end of filling. */
+    if (self->state == B_FILLING) {
+        aw->state = BW_WAITING;
+        return aw_await(aw, cond_wait_aw(st, self->cond));
+    }
+    if (self->state == B_BROKEN || self->state == B_RESETTING) {
+        PyErr_SetString(st->BrokenBarrierError, "Abort or reset of barrier");
+        return barrier_finally(aw, 0, result);
+    }
+    return barrier_finally(aw, 1, result);
+}
+
+/* reset() and abort(): `async with self._cond:` around a state change;
+ * aw->index is the target: B_RESETTING for reset, B_BROKEN for abort. */
+static AwStep
+barrier_change_step(AlAwaitable *aw, PyObject *value, PyObject **result)
+{
+    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    BarrierObject *self = (BarrierObject *)aw->owner;
+    if (aw->state == 0) {
+        aw->state = 1;
+        return aw_await(aw, lock_acquire_aw(st, cond_of(aw)->lock, Py_None));
+    }
+    if (value == NULL) {
+        return AW_ERROR;
+    }
+    if (aw->index == B_BROKEN) {
+        self->state = B_BROKEN;
+    }
+    else if (self->count > 0) {
+        self->state = B_RESETTING;
+    }
+    else {
+        self->state = B_FILLING;
+    }
+    int ok = barrier_notify_all(st, self) == 0;
+    PyObject *exc = ok ? NULL : al_fetch_exc();
+    if (cond_release(st, cond_of(aw)) < 0) {
+        al_chain_context(exc);
+        return AW_ERROR;
+    }
+    if (!ok) {
+        al_restore_exc(exc);
+        return AW_ERROR;
+    }
+    *result = Py_NewRef(Py_None);
+    return AW_RETURN;
+}
+
+/* ------------------------------------------------------------------ */
+/* Methods. */
+
+static PyObject *
+barrier_wait(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    if (al_no_args("Barrier.wait", nargs, kwnames) < 0) {
+        return NULL;
+    }
+    return aw_new(PyType_GetModuleState(cls), self, barrier_wait_step, "Barrier.wait", NULL);
+}
+
+static PyObject *
+barrier_change(PyObject *self, PyTypeObject *cls, Py_ssize_t nargs, PyObject *kwnames,
+               const char *name, int target)
+{
+    if (al_no_args(name, nargs, kwnames) < 0) {
+        return NULL;
+    }
+    PyObject *aw = aw_new(PyType_GetModuleState(cls), self, barrier_change_step, name, Py_None);
+    if (aw != NULL) {
+        ((AlAwaitable *)aw)->index = target;
+    }
+    return aw;
+}
+
+static PyObject *
+barrier_reset(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    return barrier_change(self, cls, nargs, kwnames, "Barrier.reset", B_RESETTING);
+}
+
+static PyObject *
+barrier_abort(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    return barrier_change(self, cls, nargs, kwnames, "Barrier.abort", B_BROKEN);
+}
+
+static AwStep
+barrier_aexit_step(AlAwaitable *Py_UNUSED(aw), PyObject *Py_UNUSED(value), PyObject **result)
+{
+    *result = Py_NewRef(Py_None);
+    return AW_RETURN;
+}
+
+static PyObject *
+barrier_aenter(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args),
+               Py_ssize_t nargs, PyObject *kwnames)
+{
+    AlState *st = PyType_GetModuleState(cls);
+    if (al_no_args("Barrier.__aenter__", nargs, kwnames) < 0) {
+        return NULL;
+    }
+    if (Py_IS_TYPE(self, st->Barrier_Type)) {
+        return aw_new(st, self, barrier_wait_step, "Barrier.wait", NULL);
+    }
+    /* return await self.wait() */
+    PyObject *aw = aw_new(st, self, aw_step_passthrough, "Barrier.__aenter__", NULL);
+    if (aw != NULL) {
+        ((AlAwaitable *)aw)->arg = Py_NewRef(st->str_wait);
+    }
+    return aw;
+}
+
+static PyObject *
+barrier_aexit(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args),
+              Py_ssize_t Py_UNUSED(nargs), PyObject *kwnames)
+{
+    if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0) {
+        PyErr_Format(PyExc_TypeError, "Barrier.__aexit__() got an unexpected keyword argument '%U'",
+                     PyTuple_GET_ITEM(kwnames, 0));
+        return NULL;
+    }
+    return aw_new(PyType_GetModuleState(cls), self, barrier_aexit_step, "Barrier.__aexit__",
+                  Py_None);
+}
+
+static PyObject *
+barrier_get_parties(PyObject *self, void *Py_UNUSED(closure))
+{
+    return Py_NewRef(((BarrierObject *)self)->parties);
+}
+
+static Py_ssize_t
+n_waiting(BarrierObject *self)
+{
+    return self->state == B_FILLING ? self->count : 0;
+}
+
+static PyObject *
+barrier_get_n_waiting(PyObject *self, void *Py_UNUSED(closure))
+{
+    return PyLong_FromSsize_t(n_waiting((BarrierObject *)self));
+}
+
+static PyObject *
+barrier_get_broken(PyObject *self, void *Py_UNUSED(closure))
+{
+    return PyBool_FromLong(((BarrierObject *)self)->state == B_BROKEN);
+}
+
+static PyObject *
+barrier_repr(PyObject *op)
+{
+    BarrierObject *self = (BarrierObject *)op;
+    PyObject *extra;
+    if (self->state == B_BROKEN) {
+        extra = PyUnicode_FromString(state_names[self->state]);
+    }
+    else {
+        extra = PyUnicode_FromFormat("%s, waiters:%zd/%S", state_names[self->state],
+                                     n_waiting(self), self->parties);
+    }
+    return al_repr(op, extra);
+}
+
+static PyObject *
+barrier_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
+{
+    AlState *st = al_state_from_type(type);
+    if (st == NULL) {
+        return NULL;
+    }
+    BarrierObject *self = (BarrierObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->parties = PyLong_FromLong(1);
+    self->cond = cond_new_internal(st);
+    if (self->cond == NULL || self->parties == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static int
+barrier_init(PyObject *op, PyObject *args, PyObject *kwds)
+{
+    BarrierObject *self = (BarrierObject *)op;
+    PyObject *obj;
+    if (al_parse_init(op, "Barrier", args, kwds, "parties", 1, &obj) < 0) {
+        return -1;
+    }
+    PyObject *one = PyLong_FromLong(1);
+    if (one == NULL) {
+        return -1;
+    }
+    int small = PyObject_RichCompareBool(obj, one, Py_LT);
+    Py_DECREF(one);
+    if (small < 0) {
+        return -1;
+    }
+    if (small) {
+        PyErr_SetString(PyExc_ValueError, "parties must be > 0");
+        return -1;
+    }
+    Py_XSETREF(self->parties, Py_NewRef(obj));
+    self->state = B_FILLING;
+    self->count = 0;
+    return 0;
+}
+
+static int
+barrier_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(((BarrierObject *)self)->cond);
+    Py_VISIT(((BarrierObject *)self)->parties);
+    return 0;
+}
+
+static int
+barrier_clear(PyObject *self)
+{
+    Py_CLEAR(((BarrierObject *)self)->cond);
+    Py_CLEAR(((BarrierObject *)self)->parties);
+    return 0;
+}
+
+static void
+barrier_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    if (((BarrierObject *)self)->weakreflist != NULL) {
+        PyObject_ClearWeakRefs(self);
+    }
+    (void)tp->tp_clear(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyObject *
+barrier_reduce(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    BarrierObject *self = (BarrierObject *)op;
+    return al_reduce(op, Py_BuildValue("(O)", self->parties),
+                     Py_BuildValue("(in)", self->state, self->count));
+}
+
+static PyObject *
+barrier_setstate(PyObject *op, PyObject *state)
+{
+    BarrierObject *self = (BarrierObject *)op;
+    PyObject *inner = al_setstate_dict(op, state);
+    int st;
+    Py_ssize_t count;
+    if (inner == NULL) {
+        return NULL;
+    }
+    int ok = PyArg_ParseTuple(inner, "in", &st, &count);
+    Py_DECREF(inner);
+    if (!ok) {
+        return NULL;
+    }
+    if (st < B_FILLING || st > B_BROKEN || count < 0) {
+        PyErr_SetString(PyExc_ValueError, "invalid Barrier state");
+        return NULL;
+    }
+    self->state = st;
+    self->count = count;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef barrier_methods[] = {
+    { "wait", CMETH(barrier_wait), METH_CM,
+      PyDoc_STR("wait()\n--\n\nWait until `parties` tasks wait (a coroutine); return this "
+                "task's index, 0 to parties-1.\n\nBrokenBarrierError if the barrier is broken "
+                "or reset while waiting.") },
+    { "reset", CMETH(barrier_reset), METH_CM,
+      PyDoc_STR("reset()\n--\n\nReturn the barrier to its empty state (a coroutine); tasks "
+                "waiting get BrokenBarrierError.") },
+    { "abort", CMETH(barrier_abort), METH_CM,
+      PyDoc_STR("abort()\n--\n\nPut the barrier into the broken state (a coroutine).") },
+    { "__aenter__", CMETH(barrier_aenter), METH_CM, PyDoc_STR("Await wait(); return its index.") },
+    { "__aexit__", CMETH(barrier_aexit), METH_CM, PyDoc_STR("Do nothing.") },
+    { "__reduce__", barrier_reduce, METH_NOARGS, NULL },
+    { "__setstate__", barrier_setstate, METH_O, NULL },
+    { NULL, NULL, 0, NULL },
+};
+
+static PyGetSetDef barrier_getset[] = {
+    { "parties", barrier_get_parties, NULL,
+      PyDoc_STR("Number of tasks required to trip the barrier."), NULL },
+    { "n_waiting", barrier_get_n_waiting, NULL,
+      PyDoc_STR("Number of tasks waiting while the barrier fills."), NULL },
+    { "broken", barrier_get_broken, NULL, PyDoc_STR("True if the barrier is broken."), NULL },
+    { NULL, NULL, NULL, NULL, NULL },
+};
+
+static PyMemberDef barrier_members[] = {
+    { "__weaklistoffset__", T_PYSSIZET, offsetof(BarrierObject, weakreflist), READONLY, NULL },
+    { NULL, 0, 0, 0, NULL },
+};
+
+static PyType_Slot barrier_slots[] = {
+    { Py_tp_doc, (void *)PyDoc_STR("Barrier(parties)\n--\n\nA barrier for a fixed number of "
+                                   "asyncio tasks, behaving as asyncio.Barrier.\n\nValueError if "
+                                   "parties < 1.") },
+    { Py_tp_new, barrier_new },
+    { Py_tp_init, barrier_init },
+    { Py_tp_dealloc, barrier_dealloc },
+    { Py_tp_traverse, barrier_traverse },
+    { Py_tp_clear, barrier_clear },
+    { Py_tp_repr, barrier_repr },
+    { Py_tp_methods, barrier_methods },
+    { Py_tp_getset, barrier_getset },
+    { Py_tp_members, barrier_members },
+    { 0, NULL },
+};
+
+PyType_Spec al_barrier_spec = {
+    .name = "asynclocks._core.Barrier",
+    .basicsize = sizeof(BarrierObject),
+    .itemsize = 0,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .slots = barrier_slots,
+};

@@ -1,0 +1,158 @@
+/* asyncio.Event in C. */
+#include "asynclocks.h"
+
+/* Body of Event.wait(). */
+static AwStep
+event_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
+{
+    EventObject *self = (EventObject *)aw->owner;
+    if (aw->state == 0) {
+        if (self->value) {
+            *result = Py_NewRef(Py_True);
+            return AW_RETURN;
+        }
+        if (aw_make_waiter(aw, &self->loop, &self->waiters) < 0) {
+            return AW_ERROR;
+        }
+        aw->state = 1;
+        return AW_YIELD;
+    }
+    (void)wq_remove(self->waiters, aw->fut);
+    if (value == NULL) {
+        return AW_ERROR;
+    }
+    *result = Py_NewRef(Py_True);
+    return AW_RETURN;
+}
+
+static PyObject *
+event_wait(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    if (al_no_args("Event.wait", nargs, kwnames) < 0) {
+        return NULL;
+    }
+    return aw_new(PyType_GetModuleState(cls), self, event_wait_step, "Event.wait", Py_True);
+}
+
+static PyObject *
+event_set(PyObject *op, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+          PyObject *kwnames)
+{
+    EventObject *self = (EventObject *)op;
+    AlState *st = PyType_GetModuleState(cls);
+    if (al_no_args("Event.set", nargs, kwnames) < 0) {
+        return NULL;
+    }
+    if (self->value) {
+        Py_RETURN_NONE;
+    }
+    self->value = 1;
+    /* Beware: done()/set_result() can run Python code that adds or removes
+     * waiters; walk by index and re-read the queue each time. */
+    for (Py_ssize_t i = 0; i < wq_len(self->waiters); i++) {
+        PyObject *fut = Py_NewRef(wq_get(self->waiters, i));
+        int done = al_fut_done(st, fut);
+        if (done == 0) {
+            done = al_fut_set_result(st, fut, Py_True);
+        }
+        Py_DECREF(fut);
+        if (done < 0) {
+            return NULL;
+        }
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+event_clear(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    ((EventObject *)self)->value = 0;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+event_is_set(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return PyBool_FromLong(((EventObject *)self)->value);
+}
+
+static PyObject *
+event_repr(PyObject *self)
+{
+    EventObject *ev = (EventObject *)self;
+    const char *state = ev->value ? "set" : "unset";
+    PyObject *extra = wq_len(ev->waiters)
+                        ? PyUnicode_FromFormat("%s, waiters:%zd", state, wq_len(ev->waiters))
+                        : PyUnicode_FromString(state);
+    return al_repr(self, extra);
+}
+
+static PyObject *
+event_reduce(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return al_reduce(self, PyTuple_New(0), PyBool_FromLong(((EventObject *)self)->value));
+}
+
+static PyObject *
+event_setstate(PyObject *self, PyObject *state)
+{
+    PyObject *inner = al_setstate_dict(self, state);
+    if (inner == NULL) {
+        return NULL;
+    }
+    int b = PyObject_IsTrue(inner);
+    Py_DECREF(inner);
+    if (b < 0) {
+        return NULL;
+    }
+    ((EventObject *)self)->value = (char)b;
+    Py_RETURN_NONE;
+}
+
+static int
+event_init(PyObject *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *unused;
+    if (al_parse_init(self, "Event", args, kwds, NULL, 0, &unused) < 0) {
+        return -1;
+    }
+    ((EventObject *)self)->value = 0;
+    return 0;
+}
+
+static PyMethodDef event_methods[] = {
+    { "wait", CMETH(event_wait), METH_CM,
+      PyDoc_STR("wait()\n--\n\nWait until the flag is true (a coroutine); return True.") },
+    { "set", CMETH(event_set), METH_CM,
+      PyDoc_STR("set()\n--\n\nSet the flag and wake every waiter.") },
+    { "clear", event_clear, METH_NOARGS, PyDoc_STR("clear()\n--\n\nReset the flag to false.") },
+    { "is_set", event_is_set, METH_NOARGS,
+      PyDoc_STR("is_set()\n--\n\nReturn True if the flag is true.") },
+    { "__reduce__", event_reduce, METH_NOARGS, NULL },
+    { "__setstate__", event_setstate, METH_O, NULL },
+    { NULL, NULL, 0, NULL },
+};
+
+static PyType_Slot event_slots[] = {
+    { Py_tp_doc, (void *)PyDoc_STR("Event()\n--\n\nAn event flag for asyncio tasks, behaving as "
+                                   "asyncio.Event.\n\nwait() blocks until set() makes the flag "
+                                   "true; clear() resets it.") },
+    { Py_tp_new, PyType_GenericNew },
+    { Py_tp_init, event_init },
+    { Py_tp_dealloc, wb_dealloc },
+    { Py_tp_traverse, wb_traverse },
+    { Py_tp_clear, wb_clear },
+    { Py_tp_repr, event_repr },
+    { Py_tp_methods, event_methods },
+    { Py_tp_members, wb_members },
+    { 0, NULL },
+};
+
+PyType_Spec al_event_spec = {
+    .name = "asynclocks._core.Event",
+    .basicsize = sizeof(EventObject),
+    .itemsize = 0,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .slots = event_slots,
+};

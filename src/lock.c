@@ -1,0 +1,242 @@
+/* asyncio.Lock in C. */
+#include "asynclocks.h"
+
+/* Ensure the first waiter will wake up (stdlib Lock._wake_up_first).
+ * 0 or -1. Beware: set_result() schedules callbacks through the loop, which
+ * can run Python code. */
+static int
+lock_wake_up_first(AlState *st, LockObject *self)
+{
+    if (wq_len(self->waiters) == 0) {
+        return 0;
+    }
+    PyObject *fut = Py_NewRef(wq_get(self->waiters, 0));
+    int done = al_fut_done(st, fut);
+    int rc = done;
+    if (done == 0) {
+        rc = al_fut_set_result(st, fut, Py_True);
+    }
+    Py_DECREF(fut);
+    return rc < 0 ? -1 : 0;
+}
+
+int
+lock_release_impl(AlState *st, LockObject *self)
+{
+    if (!self->locked) {
+        PyErr_SetString(PyExc_RuntimeError, "Lock is not acquired.");
+        return -1;
+    }
+    self->locked = 0;
+    return lock_wake_up_first(st, self);
+}
+
+/* Body of Lock.acquire(); aw->ret is what it returns (True, or None for
+ * __aenter__). */
+static AwStep
+lock_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
+{
+    LockObject *self = (LockObject *)aw->owner;
+    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+
+    if (aw->state == 0) {
+        if (!self->locked) {
+            int free = 1;
+            if (wq_len(self->waiters) > 0) {
+                free = al_all_cancelled(st, &self->waiters);
+                if (free < 0) {
+                    return AW_ERROR;
+                }
+            }
+            if (free) {
+                self->locked = 1;
+                *result = Py_NewRef(aw->ret);
+                return AW_RETURN;
+            }
+        }
+        if (aw_make_waiter(aw, &self->loop, &self->waiters) < 0) {
+            return AW_ERROR;
+        }
+        aw->state = 1;
+        return AW_YIELD;
+    }
+
+    /* Resumed from `await fut`: the finally clause, then the except. */
+    (void)wq_remove(self->waiters, aw->fut);
+    if (value == NULL) {
+        if (PyErr_ExceptionMatches(st->CancelledError) && !self->locked) {
+            PyObject *exc = al_fetch_exc();
+            if (lock_wake_up_first(st, self) < 0) {
+                al_chain_context(exc);
+                return AW_ERROR;
+            }
+            al_restore_exc(exc);
+        }
+        return AW_ERROR;
+    }
+    self->locked = 1;
+    *result = Py_NewRef(aw->ret);
+    return AW_RETURN;
+}
+
+PyObject *
+lock_acquire_aw(AlState *st, PyObject *lock, PyObject *ret)
+{
+    return aw_new(st, lock, lock_acquire_step, "Lock.acquire", ret);
+}
+
+static AwStep
+lock_aexit_step(AlAwaitable *aw, PyObject *Py_UNUSED(value), PyObject **result)
+{
+    if (lock_release_impl(PyType_GetModuleState(Py_TYPE(aw)), (LockObject *)aw->owner) < 0) {
+        return AW_ERROR;
+    }
+    *result = Py_NewRef(Py_None);
+    return AW_RETURN;
+}
+
+/* ------------------------------------------------------------------ */
+/* Methods. */
+
+static PyObject *
+lock_acquire(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    if (al_no_args("Lock.acquire", nargs, kwnames) < 0) {
+        return NULL;
+    }
+    return lock_acquire_aw(PyType_GetModuleState(cls), self, Py_True);
+}
+
+static PyObject *
+lock_release(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    if (al_no_args("Lock.release", nargs, kwnames) < 0 ||
+        lock_release_impl(PyType_GetModuleState(cls), (LockObject *)self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+lock_locked(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return PyBool_FromLong(((LockObject *)self)->locked);
+}
+
+static PyObject *
+lock_aenter(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    AlState *st = PyType_GetModuleState(cls);
+    if (al_no_args("_ContextManagerMixin.__aenter__", nargs, kwnames) < 0) {
+        return NULL;
+    }
+    if (Py_IS_TYPE(self, st->Lock_Type)) {
+        return lock_acquire_aw(st, self, Py_None);
+    }
+    return al_aenter_acquire(st, self, "_ContextManagerMixin.__aenter__");
+}
+
+static PyObject *
+lock_aexit(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    AlState *st = PyType_GetModuleState(cls);
+    if (kwnames == NULL && nargs != 3) {
+        PyErr_Format(PyExc_TypeError,
+                     "_ContextManagerMixin.__aexit__() takes 4 positional arguments but %zd "
+                     "were given",
+                     nargs + 1);
+        return NULL;
+    }
+    if (Py_IS_TYPE(self, st->Lock_Type)) {
+        return aw_new(st, self, lock_aexit_step, "_ContextManagerMixin.__aexit__", Py_None);
+    }
+    return al_aexit_release(st, self, "_ContextManagerMixin.__aexit__");
+}
+
+static PyObject *
+lock_repr(PyObject *self)
+{
+    LockObject *lk = (LockObject *)self;
+    const char *state = lk->locked ? "locked" : "unlocked";
+    PyObject *extra = wq_len(lk->waiters)
+                        ? PyUnicode_FromFormat("%s, waiters:%zd", state, wq_len(lk->waiters))
+                        : PyUnicode_FromString(state);
+    return al_repr(self, extra);
+}
+
+static PyObject *
+lock_reduce(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return al_reduce(self, PyTuple_New(0), PyBool_FromLong(((LockObject *)self)->locked));
+}
+
+static PyObject *
+lock_setstate(PyObject *self, PyObject *state)
+{
+    PyObject *inner = al_setstate_dict(self, state);
+    if (inner == NULL) {
+        return NULL;
+    }
+    int b = PyObject_IsTrue(inner);
+    Py_DECREF(inner);
+    if (b < 0) {
+        return NULL;
+    }
+    ((LockObject *)self)->locked = (char)b;
+    Py_RETURN_NONE;
+}
+
+static int
+lock_init(PyObject *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *unused;
+    if (al_parse_init(self, "Lock", args, kwds, NULL, 0, &unused) < 0) {
+        return -1;
+    }
+    ((LockObject *)self)->locked = 0;
+    return 0;
+}
+
+static PyMethodDef lock_methods[] = {
+    { "acquire", CMETH(lock_acquire), METH_CM,
+      PyDoc_STR("acquire()\n--\n\nAcquire the lock (a coroutine).\n\nWaits until the lock is "
+                "unlocked, sets it to locked and returns True.") },
+    { "release", CMETH(lock_release), METH_CM,
+      PyDoc_STR("release()\n--\n\nRelease the lock and let the first waiter, if any, proceed."
+                "\n\nRaises RuntimeError if the lock is not locked.") },
+    { "locked", lock_locked, METH_NOARGS,
+      PyDoc_STR("locked()\n--\n\nReturn True if the lock is acquired.") },
+    { "__aenter__", CMETH(lock_aenter), METH_CM, PyDoc_STR("Await acquire(); return None.") },
+    { "__aexit__", CMETH(lock_aexit), METH_CM, PyDoc_STR("Call release().") },
+    { "__reduce__", lock_reduce, METH_NOARGS, NULL },
+    { "__setstate__", lock_setstate, METH_O, NULL },
+    { NULL, NULL, 0, NULL },
+};
+
+static PyType_Slot lock_slots[] = {
+    { Py_tp_doc,
+      (void *)PyDoc_STR("Lock()\n--\n\nA mutual-exclusion lock for asyncio tasks, behaving as "
+                        "asyncio.Lock.\n\nacquire() is a coroutine; `async with lock:` acquires "
+                        "and releases it. Waiters are served in FIFO order.") },
+    { Py_tp_new, PyType_GenericNew },
+    { Py_tp_init, lock_init },
+    { Py_tp_dealloc, wb_dealloc },
+    { Py_tp_traverse, wb_traverse },
+    { Py_tp_clear, wb_clear },
+    { Py_tp_repr, lock_repr },
+    { Py_tp_methods, lock_methods },
+    { Py_tp_members, wb_members },
+    { 0, NULL },
+};
+
+PyType_Spec al_lock_spec = {
+    .name = "asynclocks._core.Lock",
+    .basicsize = sizeof(LockObject),
+    .itemsize = 0,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .slots = lock_slots,
+};

@@ -1,0 +1,189 @@
+/* asynclocks._core: module definition, state and initialisation
+ * (multi-phase init, one state per module object). */
+#include "asynclocks.h"
+
+static int
+add_type(PyObject *module, PyType_Spec *spec, PyObject *base, PyTypeObject **slot)
+{
+    PyObject *tp = PyType_FromModuleAndSpec(module, spec, base);
+    if (tp == NULL) {
+        return -1;
+    }
+    *slot = (PyTypeObject *)tp;
+    if (spec == &al_awaitable_spec) {
+        return 0; /* not exported */
+    }
+    return PyModule_AddObjectRef(module, al_short_name((PyTypeObject *)tp), tp);
+}
+
+static int
+intern(PyObject **slot, const char *s)
+{
+    *slot = PyUnicode_InternFromString(s);
+    return *slot == NULL ? -1 : 0;
+}
+
+static int
+module_exec(PyObject *module)
+{
+    AlState *st = PyModule_GetState(module);
+    if (intern(&st->str_create_future, "create_future") < 0 || intern(&st->str_done, "done") < 0 ||
+        intern(&st->str_cancelled, "cancelled") < 0 ||
+        intern(&st->str_set_result, "set_result") < 0 || intern(&st->str_result, "result") < 0 ||
+        intern(&st->str_acquire, "acquire") < 0 || intern(&st->str_release, "release") < 0 ||
+        intern(&st->str_locked, "locked") < 0 || intern(&st->str_wait, "wait") < 0 ||
+        intern(&st->str_notify, "notify") < 0 || intern(&st->str_throw, "throw") < 0 ||
+        intern(&st->str_close, "close") < 0 ||
+        intern(&st->str_blocking, "_asyncio_future_blocking") < 0) {
+        return -1;
+    }
+
+    PyObject *events = PyImport_ImportModule("asyncio.events");
+    if (events == NULL) {
+        return -1;
+    }
+    st->get_running_loop = PyObject_GetAttrString(events, "_get_running_loop");
+    Py_DECREF(events);
+    if (st->get_running_loop == NULL) {
+        return -1;
+    }
+    PyObject *exceptions = PyImport_ImportModule("asyncio.exceptions");
+    if (exceptions == NULL) {
+        return -1;
+    }
+    st->CancelledError = PyObject_GetAttrString(exceptions, "CancelledError");
+#if AL_PY311
+    st->BrokenBarrierError = PyObject_GetAttrString(exceptions, "BrokenBarrierError");
+#endif
+    Py_DECREF(exceptions);
+    if (st->CancelledError == NULL) {
+        return -1;
+    }
+#if AL_PY311
+    if (st->BrokenBarrierError == NULL) {
+        return -1;
+    }
+#endif
+    st->stop_true = PyObject_CallOneArg(PyExc_StopIteration, Py_True);
+    if (st->stop_true == NULL) {
+        return -1;
+    }
+
+    if (add_type(module, &al_awaitable_spec, NULL, &st->Awaitable_Type) < 0 ||
+        add_type(module, &al_lock_spec, NULL, &st->Lock_Type) < 0 ||
+        add_type(module, &al_event_spec, NULL, &st->Event_Type) < 0 ||
+        add_type(module, &al_condition_spec, NULL, &st->Condition_Type) < 0 ||
+        add_type(module, &al_semaphore_spec, NULL, &st->Semaphore_Type) < 0 ||
+        add_type(module, &al_bounded_semaphore_spec, (PyObject *)st->Semaphore_Type,
+                 &st->BoundedSemaphore_Type) < 0) {
+        return -1;
+    }
+#if AL_PY311
+    if (add_type(module, &al_barrier_spec, NULL, &st->Barrier_Type) < 0) {
+        return -1;
+    }
+#endif
+    return 0;
+}
+
+static int
+module_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    AlState *st = PyModule_GetState(module);
+    if (st == NULL) {
+        return 0;
+    }
+    Py_VISIT(st->Lock_Type);
+    Py_VISIT(st->Event_Type);
+    Py_VISIT(st->Condition_Type);
+    Py_VISIT(st->Semaphore_Type);
+    Py_VISIT(st->BoundedSemaphore_Type);
+    Py_VISIT(st->Barrier_Type);
+    Py_VISIT(st->Awaitable_Type);
+    Py_VISIT(st->get_running_loop);
+    Py_VISIT(st->CancelledError);
+    Py_VISIT(st->BrokenBarrierError);
+    Py_VISIT(st->stop_true);
+    return 0;
+}
+
+static void
+free_freelist(AlState *st)
+{
+    while (st->freelist != NULL) {
+        AlAwaitable *aw = st->freelist;
+        st->freelist = (AlAwaitable *)aw->owner;
+        PyObject_GC_Del(aw);
+    }
+    st->numfree = 0;
+}
+
+static int
+module_clear(PyObject *module)
+{
+    AlState *st = PyModule_GetState(module);
+    if (st == NULL) {
+        return 0;
+    }
+    free_freelist(st);
+    Py_CLEAR(st->Lock_Type);
+    Py_CLEAR(st->Event_Type);
+    Py_CLEAR(st->Condition_Type);
+    Py_CLEAR(st->Semaphore_Type);
+    Py_CLEAR(st->BoundedSemaphore_Type);
+    Py_CLEAR(st->Barrier_Type);
+    Py_CLEAR(st->Awaitable_Type);
+    Py_CLEAR(st->get_running_loop);
+    Py_CLEAR(st->CancelledError);
+    Py_CLEAR(st->BrokenBarrierError);
+    Py_CLEAR(st->stop_true);
+    Py_CLEAR(st->str_create_future);
+    Py_CLEAR(st->str_done);
+    Py_CLEAR(st->str_cancelled);
+    Py_CLEAR(st->str_set_result);
+    Py_CLEAR(st->str_result);
+    Py_CLEAR(st->str_acquire);
+    Py_CLEAR(st->str_release);
+    Py_CLEAR(st->str_locked);
+    Py_CLEAR(st->str_wait);
+    Py_CLEAR(st->str_notify);
+    Py_CLEAR(st->str_throw);
+    Py_CLEAR(st->str_close);
+    Py_CLEAR(st->str_blocking);
+    return 0;
+}
+
+static void
+module_free(void *module)
+{
+    (void)module_clear((PyObject *)module);
+}
+
+static PyModuleDef_Slot module_slots[] = {
+    { Py_mod_exec, module_exec },
+#if AL_PY312
+    { Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED },
+#endif
+#if AL_PY313
+    { Py_mod_gil, Py_MOD_GIL_USED },
+#endif
+    { 0, NULL },
+};
+
+struct PyModuleDef al_module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "asynclocks._core",
+    .m_doc = PyDoc_STR("C implementations of asyncio's synchronization primitives."),
+    .m_size = sizeof(AlState),
+    .m_methods = NULL,
+    .m_slots = module_slots,
+    .m_traverse = module_traverse,
+    .m_clear = module_clear,
+    .m_free = module_free,
+};
+
+PyMODINIT_FUNC
+PyInit__core(void)
+{
+    return PyModuleDef_Init(&al_module_def);
+}

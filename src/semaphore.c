@@ -1,0 +1,459 @@
+/* asyncio.Semaphore and asyncio.BoundedSemaphore in C. */
+#include "asynclocks.h"
+
+/* Semaphore.locked(): value == 0 or a non-cancelled waiter queues.
+ * 1, 0 or -1. */
+static int
+sem_locked_impl(AlState *st, SemaphoreObject *self)
+{
+    if (self->value == 0) {
+        return 1;
+    }
+    /* Beware: cancelled() may run Python code; re-read the queue. */
+    for (Py_ssize_t i = 0; i < wq_len(self->waiters); i++) {
+        PyObject *fut = Py_NewRef(wq_get(self->waiters, i));
+        int c = al_fut_cancelled(st, fut);
+        Py_DECREF(fut);
+        if (c <= 0) {
+            return c < 0 ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
+/* Wake up the first waiter that isn't done (Semaphore._wake_up_next).
+ * 1 if one was woken, 0 if none, -1 on error. */
+static int
+sem_wake_up_next(AlState *st, SemaphoreObject *self)
+{
+    for (Py_ssize_t i = 0; i < wq_len(self->waiters); i++) {
+        PyObject *fut = Py_NewRef(wq_get(self->waiters, i));
+        int done = al_fut_done(st, fut);
+        if (done == 0) {
+            self->value--;
+            done = al_fut_set_result(st, fut, Py_True);
+            Py_DECREF(fut);
+            return done < 0 ? -1 : 1;
+        }
+        Py_DECREF(fut);
+        if (done < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+#if AL_PY313
+/* while value > 0: if not _wake_up_next(): break.  0 or -1. */
+static int
+sem_wake_up_all_allowed(AlState *st, SemaphoreObject *self)
+{
+    while (self->value > 0) {
+        int r = sem_wake_up_next(st, self);
+        if (r <= 0) {
+            return r;
+        }
+    }
+    return 0;
+}
+#endif
+
+static int
+is_exact(AlState *st, PyObject *self)
+{
+    return Py_IS_TYPE(self, st->Semaphore_Type) || Py_IS_TYPE(self, st->BoundedSemaphore_Type);
+}
+
+/* bool(self.locked()): 1, 0 or -1. */
+static int
+call_locked(AlState *st, PyObject *self)
+{
+    PyObject *r = al_call_method0(self, st->str_locked);
+    if (r == NULL) {
+        return -1;
+    }
+    int b = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return b;
+}
+
+/* Body of Semaphore.acquire(); aw->ret is its return value. */
+static AwStep
+sem_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
+{
+    SemaphoreObject *self = (SemaphoreObject *)aw->owner;
+    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+
+    if (aw->state == 0) {
+        /* self.locked(): a subclass may override it. */
+        int locked =
+          is_exact(st, aw->owner) ? sem_locked_impl(st, self) : call_locked(st, aw->owner);
+        if (locked < 0) {
+            return AW_ERROR;
+        }
+        if (!locked) {
+            self->value--;
+            *result = Py_NewRef(aw->ret);
+            return AW_RETURN;
+        }
+        if (aw_make_waiter(aw, &self->loop, &self->waiters) < 0) {
+            return AW_ERROR;
+        }
+        aw->state = 1;
+        return AW_YIELD;
+    }
+
+    (void)wq_remove(self->waiters, aw->fut);
+    if (value == NULL) {
+        PyObject *exc = al_fetch_exc();
+        int rc = 0;
+        if (PyErr_GivenExceptionMatches(exc, st->CancelledError)) {
+#if AL_PY313
+            int done = al_fut_done(st, aw->fut);
+            int cancelled = done > 0 ? al_fut_cancelled(st, aw->fut) : 0;
+            rc = (done < 0 || cancelled < 0) ? -1 : 0;
+            if (done > 0 && cancelled == 0) {
+                self->value++;
+            }
+#else
+            int cancelled = al_fut_cancelled(st, aw->fut);
+            rc = cancelled < 0 ? -1 : 0;
+            if (cancelled == 0) {
+                self->value++;
+                rc = sem_wake_up_next(st, self) < 0 ? -1 : 0;
+            }
+#endif
+        }
+#if AL_PY313
+        if (rc == 0) {
+            rc = sem_wake_up_all_allowed(st, self);
+        }
+#endif
+        if (rc < 0) {
+            al_chain_context(exc);
+        }
+        else {
+            al_restore_exc(exc);
+        }
+        return AW_ERROR;
+    }
+#if AL_PY313
+    if (sem_wake_up_all_allowed(st, self) < 0) {
+        return AW_ERROR;
+    }
+#else
+    if (self->value > 0 && sem_wake_up_next(st, self) < 0) {
+        return AW_ERROR;
+    }
+#endif
+    *result = Py_NewRef(aw->ret);
+    return AW_RETURN;
+}
+
+static int
+sem_release_impl(AlState *st, SemaphoreObject *self)
+{
+    if (self->value == PY_SSIZE_T_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "Semaphore value too large");
+        return -1;
+    }
+    self->value++;
+    return sem_wake_up_next(st, self) < 0 ? -1 : 0;
+}
+
+static int
+bsem_release_impl(AlState *st, SemaphoreObject *self)
+{
+    if (self->value >= ((BoundedSemaphoreObject *)self)->bound) {
+        PyErr_SetString(PyExc_ValueError, "BoundedSemaphore released too many times");
+        return -1;
+    }
+    return sem_release_impl(st, self);
+}
+
+static AwStep
+sem_aexit_step(AlAwaitable *aw, PyObject *Py_UNUSED(value), PyObject **result)
+{
+    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    SemaphoreObject *self = (SemaphoreObject *)aw->owner;
+    int rc = Py_IS_TYPE(aw->owner, st->BoundedSemaphore_Type) ? bsem_release_impl(st, self)
+                                                              : sem_release_impl(st, self);
+    if (rc < 0) {
+        return AW_ERROR;
+    }
+    *result = Py_NewRef(Py_None);
+    return AW_RETURN;
+}
+
+/* ------------------------------------------------------------------ */
+/* Methods. */
+
+static PyObject *
+sem_acquire(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    if (al_no_args("Semaphore.acquire", nargs, kwnames) < 0) {
+        return NULL;
+    }
+    return aw_new(PyType_GetModuleState(cls), self, sem_acquire_step, "Semaphore.acquire", Py_True);
+}
+
+static PyObject *
+sem_release(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    if (al_no_args("Semaphore.release", nargs, kwnames) < 0 ||
+        sem_release_impl(PyType_GetModuleState(cls), (SemaphoreObject *)self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+bsem_release(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    if (al_no_args("BoundedSemaphore.release", nargs, kwnames) < 0 ||
+        bsem_release_impl(PyType_GetModuleState(cls), (SemaphoreObject *)self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+sem_locked(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    if (al_no_args("Semaphore.locked", nargs, kwnames) < 0) {
+        return NULL;
+    }
+    int r = sem_locked_impl(PyType_GetModuleState(cls), (SemaphoreObject *)self);
+    return r < 0 ? NULL : PyBool_FromLong(r);
+}
+
+static PyObject *
+sem_aenter(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    AlState *st = PyType_GetModuleState(cls);
+    if (al_no_args("_ContextManagerMixin.__aenter__", nargs, kwnames) < 0) {
+        return NULL;
+    }
+    if (is_exact(st, self)) {
+        return aw_new(st, self, sem_acquire_step, "Semaphore.acquire", Py_None);
+    }
+    return al_aenter_acquire(st, self, "_ContextManagerMixin.__aenter__");
+}
+
+static PyObject *
+sem_aexit(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+          PyObject *kwnames)
+{
+    AlState *st = PyType_GetModuleState(cls);
+    if (kwnames == NULL && nargs != 3) {
+        PyErr_Format(PyExc_TypeError,
+                     "_ContextManagerMixin.__aexit__() takes 4 positional arguments but %zd "
+                     "were given",
+                     nargs + 1);
+        return NULL;
+    }
+    if (is_exact(st, self)) {
+        return aw_new(st, self, sem_aexit_step, "_ContextManagerMixin.__aexit__", Py_None);
+    }
+    return al_aexit_release(st, self, "_ContextManagerMixin.__aexit__");
+}
+
+static PyObject *
+sem_repr(PyObject *op)
+{
+    SemaphoreObject *self = (SemaphoreObject *)op;
+    AlState *st = al_state_of(op);
+    if (st == NULL) {
+        return NULL;
+    }
+    int locked = is_exact(st, op) ? sem_locked_impl(st, self) : call_locked(st, op);
+    if (locked < 0) {
+        return NULL;
+    }
+    PyObject *extra = locked ? PyUnicode_FromString("locked")
+                             : PyUnicode_FromFormat("unlocked, value:%zd", self->value);
+    if (extra != NULL && wq_len(self->waiters)) {
+        Py_SETREF(extra, PyUnicode_FromFormat("%U, waiters:%zd", extra, wq_len(self->waiters)));
+    }
+    return al_repr(op, extra);
+}
+
+/* Parse the `value` argument: the stdlib's `value < 0` check first (same
+ * TypeError for incomparable objects), then an index that fits a
+ * Py_ssize_t. 0 or -1. */
+static int
+parse_value(PyObject *obj, Py_ssize_t *out)
+{
+    if (obj == NULL) {
+        *out = 1;
+        return 0;
+    }
+    PyObject *zero = PyLong_FromLong(0);
+    if (zero == NULL) {
+        return -1;
+    }
+    int neg = PyObject_RichCompareBool(obj, zero, Py_LT);
+    Py_DECREF(zero);
+    if (neg < 0) {
+        return -1;
+    }
+    if (neg) {
+        PyErr_SetString(PyExc_ValueError, "Semaphore initial value must be >= 0");
+        return -1;
+    }
+    Py_ssize_t v = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
+    if (v == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int
+sem_init(PyObject *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *obj;
+    Py_ssize_t v;
+    if (al_parse_init(self, "Semaphore", args, kwds, "value", 0, &obj) < 0 ||
+        parse_value(obj, &v) < 0) {
+        return -1;
+    }
+    ((SemaphoreObject *)self)->value = v;
+    return 0;
+}
+
+static int
+bsem_init(PyObject *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *obj;
+    Py_ssize_t v;
+    if (al_parse_init(self, "BoundedSemaphore", args, kwds, "value", 0, &obj) < 0 ||
+        parse_value(obj, &v) < 0) {
+        return -1;
+    }
+    ((BoundedSemaphoreObject *)self)->bound = v;
+    ((SemaphoreObject *)self)->value = v;
+    return 0;
+}
+
+static PyObject *
+sem_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
+{
+    PyObject *self = type->tp_alloc(type, 0);
+    if (self != NULL) {
+        ((SemaphoreObject *)self)->value = 1;
+    }
+    return self;
+}
+
+static PyObject *
+bsem_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *self = sem_new(type, args, kwds);
+    if (self != NULL) {
+        ((BoundedSemaphoreObject *)self)->bound = 1;
+    }
+    return self;
+}
+
+static PyObject *
+sem_reduce(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return al_reduce(self, PyTuple_New(0), PyLong_FromSsize_t(((SemaphoreObject *)self)->value));
+}
+
+static PyObject *
+bsem_reduce(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return al_reduce(self, Py_BuildValue("(n)", ((BoundedSemaphoreObject *)self)->bound),
+                     PyLong_FromSsize_t(((SemaphoreObject *)self)->value));
+}
+
+static PyObject *
+sem_setstate(PyObject *self, PyObject *state)
+{
+    PyObject *inner = al_setstate_dict(self, state);
+    if (inner == NULL) {
+        return NULL;
+    }
+    Py_ssize_t v = PyNumber_AsSsize_t(inner, PyExc_OverflowError);
+    Py_DECREF(inner);
+    if (v == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    ((SemaphoreObject *)self)->value = v;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef sem_methods[] = {
+    { "acquire", CMETH(sem_acquire), METH_CM,
+      PyDoc_STR("acquire()\n--\n\nAcquire the semaphore (a coroutine).\n\nDecrements the "
+                "counter, waiting first while it is zero or earlier waiters queue; returns "
+                "True.") },
+    { "release", CMETH(sem_release), METH_CM,
+      PyDoc_STR("release()\n--\n\nIncrement the counter and wake the first waiter, if any.") },
+    { "locked", CMETH(sem_locked), METH_CM,
+      PyDoc_STR("locked()\n--\n\nReturn True if acquire() would not return at once.") },
+    { "__aenter__", CMETH(sem_aenter), METH_CM, PyDoc_STR("Await acquire(); return None.") },
+    { "__aexit__", CMETH(sem_aexit), METH_CM, PyDoc_STR("Call release().") },
+    { "__reduce__", sem_reduce, METH_NOARGS, NULL },
+    { "__setstate__", sem_setstate, METH_O, NULL },
+    { NULL, NULL, 0, NULL },
+};
+
+static PyType_Slot sem_slots[] = {
+    { Py_tp_doc, (void *)PyDoc_STR("Semaphore(value=1)\n--\n\nA counting semaphore for asyncio "
+                                   "tasks, behaving as asyncio.Semaphore.\n\nValueError if value "
+                                   "is negative.") },
+    { Py_tp_new, sem_new },
+    { Py_tp_init, sem_init },
+    { Py_tp_dealloc, wb_dealloc },
+    { Py_tp_traverse, wb_traverse },
+    { Py_tp_clear, wb_clear },
+    { Py_tp_repr, sem_repr },
+    { Py_tp_methods, sem_methods },
+    { Py_tp_members, wb_members },
+    { 0, NULL },
+};
+
+PyType_Spec al_semaphore_spec = {
+    .name = "asynclocks._core.Semaphore",
+    .basicsize = sizeof(SemaphoreObject),
+    .itemsize = 0,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .slots = sem_slots,
+};
+
+static PyMethodDef bsem_methods[] = {
+    { "release", CMETH(bsem_release), METH_CM,
+      PyDoc_STR("release()\n--\n\nIncrement the counter and wake the first waiter, if any."
+                "\n\nValueError if that would raise the counter above its initial value.") },
+    { "__reduce__", bsem_reduce, METH_NOARGS, NULL },
+    { NULL, NULL, 0, NULL },
+};
+
+static PyType_Slot bsem_slots[] = {
+    { Py_tp_doc, (void *)PyDoc_STR("BoundedSemaphore(value=1)\n--\n\nA semaphore that refuses "
+                                   "to be released above its initial value, behaving as "
+                                   "asyncio.BoundedSemaphore.") },
+    { Py_tp_new, bsem_new },
+    { Py_tp_init, bsem_init },
+    { Py_tp_dealloc, wb_dealloc },
+    { Py_tp_traverse, wb_traverse },
+    { Py_tp_clear, wb_clear },
+    { Py_tp_methods, bsem_methods },
+    { 0, NULL },
+};
+
+PyType_Spec al_bounded_semaphore_spec = {
+    .name = "asynclocks._core.BoundedSemaphore",
+    .basicsize = sizeof(BoundedSemaphoreObject),
+    .itemsize = 0,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .slots = bsem_slots,
+};
