@@ -96,6 +96,18 @@ al_state_of(PyObject *self)
     return al_state_from_type(Py_TYPE(self));
 }
 
+/* Module state of one of our objects (borrowed; NULL with TypeError set if
+ * not found): direct for our own types, through the MRO for subclasses. */
+static inline AlState *
+al_state_fast(PyObject *self)
+{
+    PyObject *m = ((PyHeapTypeObject *)Py_TYPE(self))->ht_module;
+    if (m != NULL && PyModule_GetDef(m) == &al_module_def) {
+        return (AlState *)PyModule_GetState(m);
+    }
+    return al_state_from_type(Py_TYPE(self));
+}
+
 /* ------------------------------------------------------------------ */
 /* The awaitable returned by acquire(), wait(), __aenter__() ...        */
 
@@ -115,6 +127,7 @@ enum { AW_FRESH = 0, AW_ACTIVE = 1, AW_DONE = 2 };
 
 struct AlAwaitable {
     PyObject_HEAD
+    AlState *st; /* module state (the type keeps the module alive) */
     AwStepFunc step;
     const char *name; /* qualified name for messages, e.g. "Lock.acquire" */
     PyObject *owner;  /* the primitive (strong) */
@@ -126,7 +139,8 @@ struct AlAwaitable {
     Py_ssize_t index; /* step-specific integer */
     int state;        /* step-specific state number */
     char status;      /* AW_FRESH, AW_ACTIVE, AW_DONE */
-    char running;
+    char running;     /* a step is executing */
+    char finalized;   /* tp_finalize has run (the GC marked it) */
 };
 
 /* New awaitable for owner (new reference), NULL on error. */
@@ -183,7 +197,15 @@ PyObject *al_setstate_dict(PyObject *self, PyObject *state);
 /* The type's name without its module. */
 const char *al_short_name(PyTypeObject *tp);
 /* Reject arguments for a method taking none: 0 or -1 with TypeError. */
-int al_no_args(const char *qualname, Py_ssize_t nargs, PyObject *kwnames);
+int al_no_args_error(const char *qualname, Py_ssize_t nargs, PyObject *kwnames);
+static inline int
+al_no_args(const char *qualname, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (nargs == 0 && kwnames == NULL) {
+        return 0;
+    }
+    return al_no_args_error(qualname, nargs, kwnames);
+}
 /* Check constructor arguments against a signature of up to one optional
  * positional-or-keyword parameter `pname` (NULL for none); 3.10's `loop=`
  * keyword is rejected as the stdlib does. *out gets a borrowed value or
@@ -191,8 +213,8 @@ int al_no_args(const char *qualname, Py_ssize_t nargs, PyObject *kwnames);
 int al_parse_init(PyObject *self, const char *cls, PyObject *args, PyObject *kwds,
                   const char *pname, int min_pos, PyObject **out);
 
-/* Method flags of methods that need the module state (PEP 573). */
-#define METH_CM (METH_METHOD | METH_FASTCALL | METH_KEYWORDS)
+/* Method flags of the methods with arguments parsed by hand. */
+#define METH_CM (METH_FASTCALL | METH_KEYWORDS)
 #define CMETH(f) ((PyCFunction)(void (*)(void))(f))
 
 /* ------------------------------------------------------------------ */

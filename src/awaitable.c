@@ -97,15 +97,94 @@ send_to_sub(AlState *st, AlAwaitable *aw, PyObject *value, PyObject **out)
     return PYGEN_ERROR;
 }
 
+/* Mark aw finished and drop what it holds, as a finished coroutine drops
+ * its frame. Beware: the drops can run arbitrary code. */
+static void
+aw_finish(AlAwaitable *aw)
+{
+    aw->running = 0;
+    aw->status = AW_DONE;
+    Py_CLEAR(aw->owner);
+    Py_CLEAR(aw->fut);
+    Py_CLEAR(aw->sub);
+    Py_CLEAR(aw->arg);
+    Py_CLEAR(aw->err);
+}
+
+/* Carry on after a step returned s: suspend on a future, delegate to a
+ * sub-awaitable, or finish. The caller holds a reference to aw. */
+static PySendResult
+aw_continue(AlAwaitable *aw, AwStep s, PyObject **result)
+{
+    AlState *st = aw->st;
+    for (;;) {
+        if (s == AW_YIELD) {
+            /* What `await fut` does: mark the future and hand it to the Task. */
+            if (PyObject_SetAttr(aw->fut, st->str_blocking, Py_True) < 0) {
+                s = aw->step(aw, NULL, result);
+                continue;
+            }
+            *result = Py_NewRef(aw->fut);
+            aw->running = 0;
+            return PYGEN_NEXT;
+        }
+        if (s == AW_AWAIT) {
+            PyObject *out;
+            PySendResult r = send_to_sub(st, aw, Py_None, &out);
+            if (r == PYGEN_NEXT) {
+                *result = out;
+                aw->running = 0;
+                return PYGEN_NEXT;
+            }
+            Py_CLEAR(aw->sub);
+            if (r == PYGEN_RETURN) {
+                s = aw->step(aw, out, result);
+                Py_DECREF(out);
+            }
+            else {
+                s = aw->step(aw, NULL, result);
+            }
+            continue;
+        }
+        break;
+    }
+    aw_finish(aw);
+    if (s == AW_RETURN) {
+        return PYGEN_RETURN;
+    }
+    if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        /* As PEP 479 does for a coroutine body. */
+        PyObject *exc = al_fetch_exc();
+        PyErr_SetString(PyExc_RuntimeError, "coroutine raised StopIteration");
+        PyObject *rt = al_fetch_exc();
+        PyException_SetCause(rt, Py_NewRef(exc));
+        PyException_SetContext(rt, exc);
+        al_restore_exc(rt);
+    }
+    return PYGEN_ERROR;
+}
+
 /* Resume aw with value (borrowed), or with the current exception when value
- * is NULL. Returns what am_send returns; *result is a new reference. */
+ * is NULL. Returns what am_send returns; *result is a new reference. The
+ * caller (the interpreter, a Task, a delegating awaitable) holds a reference
+ * to aw for the duration of the call. */
 static PySendResult
 aw_run(AlAwaitable *aw, PyObject *value, PyObject **result)
 {
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
     AwStep s;
     *result = NULL;
 
+    if (aw->status == AW_FRESH && value == Py_None) {
+        /* The common case: first drive. Uncontended operations end here. */
+        aw->status = AW_ACTIVE;
+        aw->running = 1;
+        s = aw->step(aw, Py_None, result);
+        if (s == AW_RETURN) {
+            aw_finish(aw);
+            return PYGEN_RETURN;
+        }
+        return aw_continue(aw, s, result);
+    }
     if (aw->running) {
         PyErr_SetString(PyExc_ValueError, "coroutine already executing");
         return PYGEN_ERROR;
@@ -123,29 +202,21 @@ aw_run(AlAwaitable *aw, PyObject *value, PyObject **result)
     if (aw->status == AW_FRESH) {
         if (value == NULL) {
             /* throw() into an unstarted coroutine: raised as is. */
-            aw->status = AW_DONE;
-            Py_CLEAR(aw->owner);
+            aw_finish(aw);
             return PYGEN_ERROR;
         }
-        if (value != Py_None) {
-            PyErr_SetString(PyExc_TypeError,
-                            "can't send non-None value to a just-started coroutine");
-            return PYGEN_ERROR;
-        }
+        PyErr_SetString(PyExc_TypeError, "can't send non-None value to a just-started coroutine");
+        return PYGEN_ERROR;
     }
 
-    Py_INCREF(aw); /* steps may run Python code that drops the last reference */
     aw->running = 1;
-    if (aw->status == AW_FRESH) {
-        aw->status = AW_ACTIVE;
-        s = aw->step(aw, Py_None, result);
-    }
-    else if (aw->sub != NULL) {
+    if (aw->sub != NULL) {
         PyObject *out;
-        PySendResult r = send_to_sub(st, aw, value, &out);
+        PySendResult r = send_to_sub(aw->st, aw, value, &out);
         if (r == PYGEN_NEXT) {
             *result = out;
-            goto suspended;
+            aw->running = 0;
+            return PYGEN_NEXT;
         }
         Py_CLEAR(aw->sub);
         if (r == PYGEN_RETURN) {
@@ -160,12 +231,12 @@ aw_run(AlAwaitable *aw, PyObject *value, PyObject **result)
         if (value != NULL) {
             /* What `await fut` does when resumed. */
             PyObject *res = NULL;
-            int done = al_fut_done(st, aw->fut);
+            int done = al_fut_done(aw->st, aw->fut);
             if (done == 0) {
                 PyErr_SetString(PyExc_RuntimeError, "await wasn't used with future");
             }
             else if (done > 0) {
-                res = al_call_method0(aw->fut, st->str_result);
+                res = al_call_method0(aw->fut, aw->st->str_result);
             }
             s = aw->step(aw, res, result);
             Py_XDECREF(res);
@@ -178,61 +249,7 @@ aw_run(AlAwaitable *aw, PyObject *value, PyObject **result)
         PyErr_SetString(PyExc_RuntimeError, "awaitable has nothing to resume");
         s = AW_ERROR;
     }
-
-    for (;;) {
-        if (s == AW_YIELD) {
-            /* What `await fut` does: mark the future and hand it to the Task. */
-            if (PyObject_SetAttr(aw->fut, st->str_blocking, Py_True) < 0) {
-                s = aw->step(aw, NULL, result);
-                continue;
-            }
-            *result = Py_NewRef(aw->fut);
-            goto suspended;
-        }
-        if (s == AW_AWAIT) {
-            PyObject *out;
-            PySendResult r = send_to_sub(st, aw, Py_None, &out);
-            if (r == PYGEN_NEXT) {
-                *result = out;
-                goto suspended;
-            }
-            Py_CLEAR(aw->sub);
-            if (r == PYGEN_RETURN) {
-                s = aw->step(aw, out, result);
-                Py_DECREF(out);
-            }
-            else {
-                s = aw->step(aw, NULL, result);
-            }
-            continue;
-        }
-        break;
-    }
-
-    aw->running = 0;
-    aw->status = AW_DONE;
-    /* Like a finished coroutine's frame, keep nothing alive. */
-    Py_CLEAR(aw->owner);
-    Py_CLEAR(aw->fut);
-    Py_CLEAR(aw->sub);
-    Py_CLEAR(aw->arg);
-    Py_CLEAR(aw->err);
-    if (s == AW_ERROR && PyErr_ExceptionMatches(PyExc_StopIteration)) {
-        /* As PEP 479 does for a coroutine body. */
-        PyObject *exc = al_fetch_exc();
-        PyErr_SetString(PyExc_RuntimeError, "coroutine raised StopIteration");
-        PyObject *rt = al_fetch_exc();
-        PyException_SetCause(rt, Py_NewRef(exc));
-        PyException_SetContext(rt, exc);
-        al_restore_exc(rt);
-    }
-    Py_DECREF(aw);
-    return s == AW_RETURN ? PYGEN_RETURN : PYGEN_ERROR;
-
-suspended:
-    aw->running = 0;
-    Py_DECREF(aw);
-    return PYGEN_NEXT;
+    return aw_continue(aw, s, result);
 }
 
 /* ------------------------------------------------------------------ */
@@ -243,6 +260,7 @@ aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject
 {
     AlAwaitable *aw;
     if (st->numfree > 0) {
+        /* Recycled: fut, sub, arg and err were cleared when it finished. */
         aw = st->freelist;
         st->freelist = (AlAwaitable *)aw->owner;
         st->numfree--;
@@ -253,19 +271,21 @@ aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject
         if (aw == NULL) {
             return NULL;
         }
+        aw->st = st;
+        aw->fut = NULL;
+        aw->sub = NULL;
+        aw->arg = NULL;
+        aw->err = NULL;
     }
     aw->step = step;
     aw->name = name;
     aw->owner = Py_NewRef(owner);
-    aw->fut = NULL;
-    aw->sub = NULL;
-    aw->arg = NULL;
-    aw->err = NULL;
     aw->ret = ret;
     aw->index = 0;
     aw->state = 0;
     aw->status = AW_FRESH;
     aw->running = 0;
+    aw->finalized = 0;
     PyObject_GC_Track(aw);
     return (PyObject *)aw;
 }
@@ -273,7 +293,7 @@ aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject
 int
 aw_make_waiter(AlAwaitable *aw, PyObject **loop_slot, WaitQ **qp)
 {
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
     PyObject *loop = al_get_loop(st, aw->owner, loop_slot);
     if (loop == NULL) {
         return -1;
@@ -295,7 +315,7 @@ aw_make_waiter(AlAwaitable *aw, PyObject **loop_slot, WaitQ **qp)
 AwStep
 aw_await(AlAwaitable *aw, PyObject *o)
 {
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
     PyObject *it;
     if (o == NULL) {
         return AW_ERROR;
@@ -357,11 +377,10 @@ aw_step_passthrough(AlAwaitable *aw, PyObject *value, PyObject **result)
 static PyObject *
 aw_close_impl(AlAwaitable *aw)
 {
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
     PyObject *res;
     if (aw->status != AW_ACTIVE) {
-        aw->status = AW_DONE;
-        Py_CLEAR(aw->owner);
+        aw_finish(aw);
         Py_RETURN_NONE;
     }
     if (aw->running) {
@@ -432,7 +451,7 @@ aw_iternext(PyObject *self)
         return res;
     }
     if (r == PYGEN_RETURN) {
-        set_stop(PyType_GetModuleState(Py_TYPE(self)), res, 1);
+        set_stop(al_state_fast(self), res, 1);
     }
     return NULL;
 }
@@ -446,7 +465,7 @@ aw_send(PyObject *self, PyObject *arg)
         return res;
     }
     if (r == PYGEN_RETURN) {
-        set_stop(PyType_GetModuleState(Py_TYPE(self)), res, 0);
+        set_stop(al_state_fast(self), res, 0);
     }
     return NULL;
 }
@@ -499,7 +518,7 @@ aw_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return res;
     }
     if (r == PYGEN_RETURN) {
-        set_stop(PyType_GetModuleState(Py_TYPE(self)), res, 0);
+        set_stop(al_state_fast(self), res, 0);
     }
     return NULL;
 }
@@ -520,6 +539,7 @@ static void
 aw_finalize(PyObject *self)
 {
     AlAwaitable *aw = (AlAwaitable *)self;
+    aw->finalized = 1;
     if (aw->status == AW_DONE) {
         return;
     }
@@ -580,9 +600,10 @@ aw_dealloc(PyObject *self)
     }
     PyObject_GC_UnTrack(self);
     aw_clear(self);
-    AlState *st = PyType_GetModuleState(tp);
-    if (st != NULL && st->Awaitable_Type == tp && st->numfree < AL_FREELIST_MAX &&
-        !PyObject_GC_IsFinalized(self)) {
+    AlState *st = aw->st;
+    /* A finalized object keeps the GC's "finalized" mark: never recycle it,
+     * or its finalizer would not run the next time. */
+    if (st->Awaitable_Type == tp && st->numfree < AL_FREELIST_MAX && !aw->finalized) {
         aw->owner = (PyObject *)st->freelist;
         st->freelist = aw;
         st->numfree++;

@@ -34,7 +34,7 @@ barrier_notify_all(AlState *st, BarrierObject *self)
 static AwStep
 barrier_leave(AlAwaitable *aw, int ok, PyObject **result)
 {
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
     PyObject *exc = ok ? NULL : al_fetch_exc();
     if (cond_release(st, cond_of(aw)) < 0) {
         al_chain_context(exc);
@@ -52,7 +52,7 @@ barrier_leave(AlAwaitable *aw, int ok, PyObject **result)
 static AwStep
 barrier_finally(AlAwaitable *aw, int ok, PyObject **result)
 {
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
     BarrierObject *self = (BarrierObject *)aw->owner;
     PyObject *exc = ok ? NULL : al_fetch_exc();
     self->count--;
@@ -93,7 +93,7 @@ is_last(BarrierObject *self, Py_ssize_t index)
 static AwStep
 barrier_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 {
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
     BarrierObject *self = (BarrierObject *)aw->owner;
 
     switch (aw->state) {
@@ -162,7 +162,7 @@ wait_phase:
 static AwStep
 barrier_change_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 {
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
     BarrierObject *self = (BarrierObject *)aw->owner;
     if (aw->state == 0) {
         aw->state = 1;
@@ -198,23 +198,21 @@ barrier_change_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 /* Methods. */
 
 static PyObject *
-barrier_wait(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-             PyObject *kwnames)
+barrier_wait(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (al_no_args("Barrier.wait", nargs, kwnames) < 0) {
         return NULL;
     }
-    return aw_new(PyType_GetModuleState(cls), self, barrier_wait_step, "Barrier.wait", NULL);
+    return aw_new(al_state_fast(self), self, barrier_wait_step, "Barrier.wait", NULL);
 }
 
 static PyObject *
-barrier_change(PyObject *self, PyTypeObject *cls, Py_ssize_t nargs, PyObject *kwnames,
-               const char *name, int target)
+barrier_change(PyObject *self, Py_ssize_t nargs, PyObject *kwnames, const char *name, int target)
 {
     if (al_no_args(name, nargs, kwnames) < 0) {
         return NULL;
     }
-    PyObject *aw = aw_new(PyType_GetModuleState(cls), self, barrier_change_step, name, Py_None);
+    PyObject *aw = aw_new(al_state_fast(self), self, barrier_change_step, name, Py_None);
     if (aw != NULL) {
         ((AlAwaitable *)aw)->index = target;
     }
@@ -222,17 +220,15 @@ barrier_change(PyObject *self, PyTypeObject *cls, Py_ssize_t nargs, PyObject *kw
 }
 
 static PyObject *
-barrier_reset(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-              PyObject *kwnames)
+barrier_reset(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
-    return barrier_change(self, cls, nargs, kwnames, "Barrier.reset", B_RESETTING);
+    return barrier_change(self, nargs, kwnames, "Barrier.reset", B_RESETTING);
 }
 
 static PyObject *
-barrier_abort(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-              PyObject *kwnames)
+barrier_abort(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
-    return barrier_change(self, cls, nargs, kwnames, "Barrier.abort", B_BROKEN);
+    return barrier_change(self, nargs, kwnames, "Barrier.abort", B_BROKEN);
 }
 
 static AwStep
@@ -243,10 +239,10 @@ barrier_aexit_step(AlAwaitable *Py_UNUSED(aw), PyObject *Py_UNUSED(value), PyObj
 }
 
 static PyObject *
-barrier_aenter(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args),
-               Py_ssize_t nargs, PyObject *kwnames)
+barrier_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+               PyObject *kwnames)
 {
-    AlState *st = PyType_GetModuleState(cls);
+    AlState *st = al_state_fast(self);
     if (al_no_args("Barrier.__aenter__", nargs, kwnames) < 0) {
         return NULL;
     }
@@ -262,16 +258,15 @@ barrier_aenter(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(arg
 }
 
 static PyObject *
-barrier_aexit(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args),
-              Py_ssize_t Py_UNUSED(nargs), PyObject *kwnames)
+barrier_aexit(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t Py_UNUSED(nargs),
+              PyObject *kwnames)
 {
     if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0) {
         PyErr_Format(PyExc_TypeError, "Barrier.__aexit__() got an unexpected keyword argument '%U'",
                      PyTuple_GET_ITEM(kwnames, 0));
         return NULL;
     }
-    return aw_new(PyType_GetModuleState(cls), self, barrier_aexit_step, "Barrier.__aexit__",
-                  Py_None);
+    return aw_new(al_state_fast(self), self, barrier_aexit_step, "Barrier.__aexit__", Py_None);
 }
 
 static PyObject *

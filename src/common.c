@@ -292,7 +292,7 @@ al_repr(PyObject *self, PyObject *extra)
 }
 
 int
-al_no_args(const char *qualname, Py_ssize_t nargs, PyObject *kwnames)
+al_no_args_error(const char *qualname, Py_ssize_t nargs, PyObject *kwnames)
 {
     if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0) {
         PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", qualname,
@@ -390,7 +390,7 @@ al_parse_init(PyObject *self, const char *cls, PyObject *args, PyObject *kwds, c
 static AwStep
 aexit_step(AlAwaitable *aw, PyObject *Py_UNUSED(value), PyObject **result)
 {
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
     PyObject *r = al_call_method0(aw->owner, st->str_release);
     if (r == NULL) {
         return AW_ERROR;

@@ -134,7 +134,7 @@ static AwStep
 cond_wait_fail(AlAwaitable *aw)
 {
 #if AL_PY313
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
     PyObject *exc = al_fetch_exc();
     if (cond_notify_n(st, (ConditionObject *)aw->owner, 1) < 0) {
         al_chain_context(exc);
@@ -152,7 +152,7 @@ cond_wait_fail(AlAwaitable *aw)
 static AwStep
 cond_wait_reacquire(AlAwaitable *aw)
 {
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
     aw->state = CW_REACQUIRE;
     AwStep s = aw_await(aw, cond_lock_acquire(st, (ConditionObject *)aw->owner, Py_True));
     if (s == AW_ERROR) {
@@ -169,7 +169,7 @@ static AwStep
 cond_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 {
     ConditionObject *self = (ConditionObject *)aw->owner;
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
 
     switch (aw->state) {
     case CW_START: {
@@ -274,7 +274,7 @@ cond_wait_aw(AlState *st, PyObject *cond)
 static AwStep
 cond_wait_for_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 {
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
     if (aw->state != 0 && value == NULL) {
         return AW_ERROR;
     }
@@ -303,18 +303,16 @@ cond_wait_for_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 /* Methods. */
 
 static PyObject *
-cond_wait(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-          PyObject *kwnames)
+cond_wait(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (al_no_args("Condition.wait", nargs, kwnames) < 0) {
         return NULL;
     }
-    return cond_wait_aw(PyType_GetModuleState(cls), self);
+    return cond_wait_aw(al_state_fast(self), self);
 }
 
 static PyObject *
-cond_wait_for(PyObject *self, PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
-              PyObject *kwnames)
+cond_wait_for(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     PyObject *pred = NULL;
     Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
@@ -348,7 +346,7 @@ cond_wait_for(PyObject *self, PyTypeObject *cls, PyObject *const *args, Py_ssize
         return NULL;
     }
     PyObject *aw =
-      aw_new(PyType_GetModuleState(cls), self, cond_wait_for_step, "Condition.wait_for", NULL);
+      aw_new(al_state_fast(self), self, cond_wait_for_step, "Condition.wait_for", NULL);
     if (aw != NULL) {
         ((AlAwaitable *)aw)->arg = Py_NewRef(pred);
     }
@@ -356,11 +354,10 @@ cond_wait_for(PyObject *self, PyTypeObject *cls, PyObject *const *args, Py_ssize
 }
 
 static PyObject *
-cond_notify(PyObject *op, PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
+cond_notify(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     ConditionObject *self = (ConditionObject *)op;
-    AlState *st = PyType_GetModuleState(cls);
+    AlState *st = al_state_fast(op);
     PyObject *n = NULL;
     Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
     if (nargs > 1) {
@@ -402,11 +399,10 @@ cond_notify(PyObject *op, PyTypeObject *cls, PyObject *const *args, Py_ssize_t n
 }
 
 static PyObject *
-cond_notify_all(PyObject *op, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-                PyObject *kwnames)
+cond_notify_all(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     ConditionObject *self = (ConditionObject *)op;
-    AlState *st = PyType_GetModuleState(cls);
+    AlState *st = al_state_fast(op);
     if (al_no_args("Condition.notify_all", nargs, kwnames) < 0) {
         return NULL;
     }
@@ -441,10 +437,10 @@ cond_notify_all(PyObject *op, PyTypeObject *cls, PyObject *const *Py_UNUSED(args
 }
 
 static PyObject *
-cond_locked_meth(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args),
-                 Py_ssize_t nargs, PyObject *kwnames)
+cond_locked_meth(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
+                 PyObject *kwnames)
 {
-    AlState *st = PyType_GetModuleState(cls);
+    AlState *st = al_state_fast(self);
     ConditionObject *c = (ConditionObject *)self;
     if (is_our_lock(st, c->lock)) {
         if (al_no_args("Lock.locked", nargs, kwnames) < 0) {
@@ -471,10 +467,9 @@ forward_to_lock(PyObject *self, PyObject *name, PyObject *const *args, Py_ssize_
 }
 
 static PyObject *
-cond_acquire(PyObject *self, PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
-             PyObject *kwnames)
+cond_acquire(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    AlState *st = PyType_GetModuleState(cls);
+    AlState *st = al_state_fast(self);
     ConditionObject *c = (ConditionObject *)self;
     if (is_our_lock(st, c->lock)) {
         if (al_no_args("Lock.acquire", nargs, kwnames) < 0) {
@@ -486,10 +481,9 @@ cond_acquire(PyObject *self, PyTypeObject *cls, PyObject *const *args, Py_ssize_
 }
 
 static PyObject *
-cond_release_meth(PyObject *self, PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
-                  PyObject *kwnames)
+cond_release_meth(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    AlState *st = PyType_GetModuleState(cls);
+    AlState *st = al_state_fast(self);
     ConditionObject *c = (ConditionObject *)self;
     if (is_our_lock(st, c->lock)) {
         if (al_no_args("Lock.release", nargs, kwnames) < 0 ||
@@ -504,7 +498,7 @@ cond_release_meth(PyObject *self, PyTypeObject *cls, PyObject *const *args, Py_s
 static AwStep
 cond_aexit_step(AlAwaitable *aw, PyObject *Py_UNUSED(value), PyObject **result)
 {
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
     if (cond_release(st, (ConditionObject *)aw->owner) < 0) {
         return AW_ERROR;
     }
@@ -515,7 +509,7 @@ cond_aexit_step(AlAwaitable *aw, PyObject *Py_UNUSED(value), PyObject **result)
 static AwStep
 cond_aenter_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 {
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
     if (aw->state == 0) {
         aw->state = 1;
         return aw_await(aw, cond_lock_acquire(st, (ConditionObject *)aw->owner, Py_True));
@@ -528,10 +522,9 @@ cond_aenter_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 }
 
 static PyObject *
-cond_aenter(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-            PyObject *kwnames)
+cond_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
-    AlState *st = PyType_GetModuleState(cls);
+    AlState *st = al_state_fast(self);
     ConditionObject *c = (ConditionObject *)self;
     if (al_no_args("_ContextManagerMixin.__aenter__", nargs, kwnames) < 0) {
         return NULL;
@@ -543,8 +536,7 @@ cond_aenter(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args),
 }
 
 static PyObject *
-cond_aexit(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-           PyObject *kwnames)
+cond_aexit(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (kwnames == NULL && nargs != 3) {
         PyErr_Format(PyExc_TypeError,
@@ -553,8 +545,8 @@ cond_aexit(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), 
                      nargs + 1);
         return NULL;
     }
-    return aw_new(PyType_GetModuleState(cls), self, cond_aexit_step,
-                  "_ContextManagerMixin.__aexit__", Py_None);
+    return aw_new(al_state_fast(self), self, cond_aexit_step, "_ContextManagerMixin.__aexit__",
+                  Py_None);
 }
 
 static PyObject *

@@ -26,21 +26,19 @@ event_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 }
 
 static PyObject *
-event_wait(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-           PyObject *kwnames)
+event_wait(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (al_no_args("Event.wait", nargs, kwnames) < 0) {
         return NULL;
     }
-    return aw_new(PyType_GetModuleState(cls), self, event_wait_step, "Event.wait", Py_True);
+    return aw_new(al_state_fast(self), self, event_wait_step, "Event.wait", Py_True);
 }
 
 static PyObject *
-event_set(PyObject *op, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-          PyObject *kwnames)
+event_set(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     EventObject *self = (EventObject *)op;
-    AlState *st = PyType_GetModuleState(cls);
+    AlState *st = al_state_fast(op);
     if (al_no_args("Event.set", nargs, kwnames) < 0) {
         return NULL;
     }

@@ -37,7 +37,7 @@ static AwStep
 lock_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 {
     LockObject *self = (LockObject *)aw->owner;
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
 
     if (aw->state == 0) {
         if (!self->locked) {
@@ -88,7 +88,7 @@ lock_acquire_aw(AlState *st, PyObject *lock, PyObject *ret)
 static AwStep
 lock_aexit_step(AlAwaitable *aw, PyObject *Py_UNUSED(value), PyObject **result)
 {
-    if (lock_release_impl(PyType_GetModuleState(Py_TYPE(aw)), (LockObject *)aw->owner) < 0) {
+    if (lock_release_impl(aw->st, (LockObject *)aw->owner) < 0) {
         return AW_ERROR;
     }
     *result = Py_NewRef(Py_None);
@@ -99,21 +99,19 @@ lock_aexit_step(AlAwaitable *aw, PyObject *Py_UNUSED(value), PyObject **result)
 /* Methods. */
 
 static PyObject *
-lock_acquire(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-             PyObject *kwnames)
+lock_acquire(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (al_no_args("Lock.acquire", nargs, kwnames) < 0) {
         return NULL;
     }
-    return lock_acquire_aw(PyType_GetModuleState(cls), self, Py_True);
+    return lock_acquire_aw(al_state_fast(self), self, Py_True);
 }
 
 static PyObject *
-lock_release(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-             PyObject *kwnames)
+lock_release(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (al_no_args("Lock.release", nargs, kwnames) < 0 ||
-        lock_release_impl(PyType_GetModuleState(cls), (LockObject *)self) < 0) {
+        lock_release_impl(al_state_fast(self), (LockObject *)self) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -126,10 +124,9 @@ lock_locked(PyObject *self, PyObject *Py_UNUSED(ignored))
 }
 
 static PyObject *
-lock_aenter(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-            PyObject *kwnames)
+lock_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
-    AlState *st = PyType_GetModuleState(cls);
+    AlState *st = al_state_fast(self);
     if (al_no_args("_ContextManagerMixin.__aenter__", nargs, kwnames) < 0) {
         return NULL;
     }
@@ -140,10 +137,9 @@ lock_aenter(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args),
 }
 
 static PyObject *
-lock_aexit(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-           PyObject *kwnames)
+lock_aexit(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
-    AlState *st = PyType_GetModuleState(cls);
+    AlState *st = al_state_fast(self);
     if (kwnames == NULL && nargs != 3) {
         PyErr_Format(PyExc_TypeError,
                      "_ContextManagerMixin.__aexit__() takes 4 positional arguments but %zd "

@@ -82,7 +82,7 @@ static AwStep
 sem_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 {
     SemaphoreObject *self = (SemaphoreObject *)aw->owner;
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
 
     if (aw->state == 0) {
         /* self.locked(): a subclass may override it. */
@@ -174,7 +174,7 @@ bsem_release_impl(AlState *st, SemaphoreObject *self)
 static AwStep
 sem_aexit_step(AlAwaitable *aw, PyObject *Py_UNUSED(value), PyObject **result)
 {
-    AlState *st = PyType_GetModuleState(Py_TYPE(aw));
+    AlState *st = aw->st;
     SemaphoreObject *self = (SemaphoreObject *)aw->owner;
     int rc = Py_IS_TYPE(aw->owner, st->BoundedSemaphore_Type) ? bsem_release_impl(st, self)
                                                               : sem_release_impl(st, self);
@@ -189,53 +189,48 @@ sem_aexit_step(AlAwaitable *aw, PyObject *Py_UNUSED(value), PyObject **result)
 /* Methods. */
 
 static PyObject *
-sem_acquire(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-            PyObject *kwnames)
+sem_acquire(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (al_no_args("Semaphore.acquire", nargs, kwnames) < 0) {
         return NULL;
     }
-    return aw_new(PyType_GetModuleState(cls), self, sem_acquire_step, "Semaphore.acquire", Py_True);
+    return aw_new(al_state_fast(self), self, sem_acquire_step, "Semaphore.acquire", Py_True);
 }
 
 static PyObject *
-sem_release(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-            PyObject *kwnames)
+sem_release(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (al_no_args("Semaphore.release", nargs, kwnames) < 0 ||
-        sem_release_impl(PyType_GetModuleState(cls), (SemaphoreObject *)self) < 0) {
+        sem_release_impl(al_state_fast(self), (SemaphoreObject *)self) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
 }
 
 static PyObject *
-bsem_release(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-             PyObject *kwnames)
+bsem_release(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (al_no_args("BoundedSemaphore.release", nargs, kwnames) < 0 ||
-        bsem_release_impl(PyType_GetModuleState(cls), (SemaphoreObject *)self) < 0) {
+        bsem_release_impl(al_state_fast(self), (SemaphoreObject *)self) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
 }
 
 static PyObject *
-sem_locked(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-           PyObject *kwnames)
+sem_locked(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (al_no_args("Semaphore.locked", nargs, kwnames) < 0) {
         return NULL;
     }
-    int r = sem_locked_impl(PyType_GetModuleState(cls), (SemaphoreObject *)self);
+    int r = sem_locked_impl(al_state_fast(self), (SemaphoreObject *)self);
     return r < 0 ? NULL : PyBool_FromLong(r);
 }
 
 static PyObject *
-sem_aenter(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-           PyObject *kwnames)
+sem_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
-    AlState *st = PyType_GetModuleState(cls);
+    AlState *st = al_state_fast(self);
     if (al_no_args("_ContextManagerMixin.__aenter__", nargs, kwnames) < 0) {
         return NULL;
     }
@@ -246,10 +241,9 @@ sem_aenter(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), 
 }
 
 static PyObject *
-sem_aexit(PyObject *self, PyTypeObject *cls, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-          PyObject *kwnames)
+sem_aexit(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
-    AlState *st = PyType_GetModuleState(cls);
+    AlState *st = al_state_fast(self);
     if (kwnames == NULL && nargs != 3) {
         PyErr_Format(PyExc_TypeError,
                      "_ContextManagerMixin.__aexit__() takes 4 positional arguments but %zd "

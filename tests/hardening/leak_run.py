@@ -1,0 +1,599 @@
+"""Leak probe for one scenario, run in a subprocess by tests/test_hardening_leaks.py.
+
+Usage::
+
+    python tests/hardening/leak_run.py IMPL SCENARIO ITERATIONS [LOOP]
+
+IMPL is ``stdlib`` or ``asynclocks``; LOOP is ``asyncio`` (default) or ``uvloop``.
+SCENARIO ``list`` prints the scenario names. The scenario runs ITERATIONS // 4
+(at least 50) times as a warm-up, then ITERATIONS times; the script prints one
+JSON object on the last line of stdout with:
+
+* ``tm_growth``: tracemalloc current size after the run minus after the warm-up
+  (both after ``gc.collect()``), in bytes;
+* ``rss_growth``: the same for the resident set size (from /proc/self/statm);
+* ``refcount_growth``: per persistent object the scenario keeps (and, before
+  3.12, True/False/None), growth of ``sys.getrefcount`` over the run;
+* ``census``: objects still alive after the loop is closed and ``gc.collect()``
+  that are futures, tasks, primitives or asynclocks awaitables (should be 0);
+* ``weak_alive``: how many weakly referenced primitives/tasks made by the last
+  iterations are still alive after ``gc.collect()`` (should be 0);
+* ``destroyed_pending``: "Task was destroyed but it is pending!" reports seen.
+
+It never asserts: the test compares the numbers with bounds, for the stdlib as
+a control and for asynclocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import sys
+import tracemalloc
+import warnings
+import weakref
+
+PY = sys.version_info[:2]
+WEAK: list = []  # weakrefs made by the scenarios
+LEAKY: list = []  # only the "leaky_selftest" scenario appends here
+
+
+def rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def weak(obj):
+    WEAK.append(weakref.ref(obj))
+    return obj
+
+
+async def _drain(n=3):
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
+async def _cancel_and_wait(task):
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+
+
+# ---------------------------------------------------------------------------
+# scenarios: async def scen(ns, n, keep) running n iterations; `keep` receives
+# persistent objects whose refcount must not grow.
+
+
+async def lock_uncontended(ns, n, keep):
+    lock = ns.Lock()
+    keep.append(lock)
+    for _ in range(n):
+        await lock.acquire()
+        assert lock.locked()
+        lock.release()
+        async with lock:
+            pass
+        assert not lock.locked()
+    weak(ns.Lock())
+
+
+async def lock_contended(ns, n, keep):
+    lock = ns.Lock()
+    keep.append(lock)
+    counter = [0]
+
+    async def worker():
+        for _ in range(n // 4 + 1):
+            async with lock:
+                counter[0] += 1
+                await asyncio.sleep(0)
+
+    tasks = [weak(asyncio.ensure_future(worker())) for _ in range(4)]
+    await asyncio.gather(*tasks)
+    assert counter[0] == 4 * (n // 4 + 1)
+
+
+async def lock_cancelled_waiters(ns, n, keep):
+    lock = ns.Lock()
+    keep.append(lock)
+    for _ in range(n):
+        await lock.acquire()
+        t = asyncio.ensure_future(lock.acquire())
+        await asyncio.sleep(0)
+        await _cancel_and_wait(t)
+        lock.release()
+        # cancelled before it ever ran
+        await lock.acquire()
+        t2 = asyncio.ensure_future(lock.acquire())
+        t2.cancel()
+        lock.release()
+        try:
+            await t2
+        except asyncio.CancelledError:
+            pass
+        assert not lock.locked()
+        weak(t)
+
+
+async def lock_cancel_after_wakeup(ns, n, keep):
+    lock = ns.Lock()
+    keep.append(lock)
+    for _ in range(n):
+        await lock.acquire()
+        t1 = asyncio.ensure_future(lock.acquire())
+        t2 = asyncio.ensure_future(lock.acquire())
+        await asyncio.sleep(0)
+        lock.release()  # wakes t1
+        t1.cancel()  # ... which is cancelled before it runs: t2 must get it
+        try:
+            await t1
+        except asyncio.CancelledError:
+            pass
+        assert await t2 is True
+        assert lock.locked()
+        lock.release()
+        weak(t1)
+
+
+async def timeouts(ns, n, keep):
+    lock = ns.Lock()
+    ev = ns.Event()
+    sem = ns.Semaphore(0)
+    cond = ns.Condition()
+    keep.extend([lock, ev, sem, cond])
+    await lock.acquire()
+    for _ in range(n):
+        for aw in (lock.acquire(), ev.wait(), sem.acquire()):
+            try:
+                await asyncio.wait_for(aw, 0)
+            except asyncio.TimeoutError:
+                pass
+            else:
+                raise AssertionError("no timeout")
+        async with cond:
+            try:
+                await asyncio.wait_for(cond.wait(), 0.0)
+            except asyncio.TimeoutError:
+                pass
+            assert cond.locked()
+        if PY >= (3, 11):
+            try:
+                async with asyncio.timeout(0):
+                    await ev.wait()
+            except TimeoutError:
+                pass
+            try:
+                async with asyncio.timeout(-1):
+                    await lock.acquire()
+            except TimeoutError:
+                pass
+    lock.release()
+
+
+async def condition(ns, n, keep):
+    cond = ns.Condition()
+    keep.append(cond)
+    box = [0]
+
+    async def waiter():
+        async with cond:
+            await cond.wait()
+            return await cond.wait_for(lambda: box[0] > 0)
+
+    for _ in range(n):
+        box[0] = 0
+        ws = [asyncio.ensure_future(waiter()) for _ in range(3)]
+        await asyncio.sleep(0)
+        async with cond:
+            cond.notify(1)
+            cond.notify_all()
+        await asyncio.sleep(0)
+        async with cond:
+            box[0] = 1
+            cond.notify_all()
+        assert await asyncio.gather(*ws) == [True] * 3
+        # cancelled in wait(), and cancelled after being notified
+        c1 = asyncio.ensure_future(waiter())
+        c2 = asyncio.ensure_future(waiter())
+        await asyncio.sleep(0)
+        await _cancel_and_wait(c1)
+        async with cond:
+            cond.notify()
+            c2.cancel()
+        try:
+            await c2
+        except asyncio.CancelledError:
+            pass
+        assert not cond.locked()
+        weak(c1)
+
+
+async def condition_predicates(ns, n, keep):
+    cond = ns.Condition()
+    keep.append(cond)
+
+    def bad():
+        raise ZeroDivisionError("pred")
+
+    for i in range(n):
+        async with cond:
+            try:
+                await cond.wait_for(bad)
+            except ZeroDivisionError:
+                pass
+            assert await cond.wait_for(lambda: i + 1) == i + 1
+        try:
+            await cond.wait()
+        except RuntimeError:
+            pass
+        try:
+            cond.notify()
+        except RuntimeError:
+            pass
+
+
+async def event(ns, n, keep):
+    ev = ns.Event()
+    keep.append(ev)
+    for _ in range(n):
+        ws = [asyncio.ensure_future(ev.wait()) for _ in range(3)]
+        await asyncio.sleep(0)
+        ev.set()
+        assert await ev.wait() is True
+        ev.clear()
+        assert await asyncio.gather(*ws) == [True] * 3
+        t = asyncio.ensure_future(ev.wait())
+        await asyncio.sleep(0)
+        await _cancel_and_wait(t)
+        ev.set()
+        ev.set()
+        ev.clear()
+        assert not ev.is_set()
+        weak(t)
+    weak(ns.Event())
+
+
+async def semaphore(ns, n, keep):
+    sem = ns.Semaphore(2)
+    bsem = ns.BoundedSemaphore(1)
+    keep.extend([sem, bsem])
+
+    async def worker():
+        async with sem:
+            await asyncio.sleep(0)
+
+    for _ in range(n):
+        await asyncio.gather(*[worker() for _ in range(4)])
+        async with bsem:
+            t = asyncio.ensure_future(bsem.acquire())
+            await asyncio.sleep(0)
+            await _cancel_and_wait(t)
+        try:
+            bsem.release()
+        except ValueError:
+            pass
+        # cancellation after wake-up
+        await sem.acquire()
+        await sem.acquire()
+        t1 = asyncio.ensure_future(sem.acquire())
+        t2 = asyncio.ensure_future(sem.acquire())
+        await asyncio.sleep(0)
+        sem.release()
+        t1.cancel()
+        try:
+            await t1
+        except asyncio.CancelledError:
+            pass
+        if t1.cancelled():
+            await t2
+        else:
+            t2.cancel()
+            try:
+                await t2
+            except asyncio.CancelledError:
+                sem.release()
+        sem.release()
+        sem.release()
+        assert not sem.locked()
+        weak(t1)
+
+
+async def barrier(ns, n, keep):
+    if ns.Barrier is None:
+        return
+    b = ns.Barrier(3)
+    keep.append(b)
+    for _ in range(n):
+        rs = await asyncio.gather(*[b.wait() for _ in range(3)])
+        assert sorted(rs) == [0, 1, 2]
+        # abort with waiters
+        ws = [asyncio.ensure_future(b.wait()) for _ in range(2)]
+        await asyncio.sleep(0)
+        await b.abort()
+        for r in await asyncio.gather(*ws, return_exceptions=True):
+            assert isinstance(r, ns.BrokenBarrierError), r
+        await b.reset()
+        # reset with waiters, then a cancelled waiter
+        ws = [asyncio.ensure_future(b.wait()) for _ in range(2)]
+        await asyncio.sleep(0)
+        await b.reset()
+        for r in await asyncio.gather(*ws, return_exceptions=True):
+            assert isinstance(r, ns.BrokenBarrierError), r
+        t = asyncio.ensure_future(b.wait())
+        await asyncio.sleep(0)
+        await _cancel_and_wait(t)
+        await b.reset()
+        async with b as pos:
+            assert pos is not None or True
+            break_waiters = [asyncio.ensure_future(b.wait()) for _ in range(2)]
+        await asyncio.gather(*break_waiters)
+        weak(t)
+
+
+async def dropped_while_waiting(ns, n, keep):
+    """Primitives and tasks dropped while the tasks wait: only cycles through
+    futures and tasks keep them; gc must free them."""
+    for i in range(n):
+        lock = ns.Lock()
+        await lock.acquire()
+        ev = ns.Event()
+        cond = ns.Condition()
+        sem = ns.Semaphore(0)
+        objs = [lock, ev, cond, sem]
+        tasks = [
+            asyncio.ensure_future(lock.acquire()),
+            asyncio.ensure_future(ev.wait()),
+            asyncio.ensure_future(sem.acquire()),
+            asyncio.ensure_future(cond.acquire()),
+        ]
+
+        async def cwait(c=cond):
+            async with c:
+                await c.wait()
+
+        tasks.append(asyncio.ensure_future(cwait()))
+        if ns.Barrier is not None:
+            b = ns.Barrier(2)
+            objs.append(b)
+            tasks.append(asyncio.ensure_future(b.wait()))
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        if i >= n - 3:
+            for o in objs + tasks:
+                weak(o)
+        del lock, ev, cond, sem, objs, tasks, cwait
+        if ns.Barrier is not None:
+            del b
+        if i % 50 == 0:
+            gc.collect()
+
+
+async def awaitables_by_hand(ns, n, keep):
+    lock = ns.Lock()
+    ev = ns.Event()
+    keep.extend([lock, ev])
+    for _ in range(n):
+        aw = lock.acquire()
+        aw.close()
+        aw = lock.acquire()
+        try:
+            aw.send(None)
+        except StopIteration as e:
+            assert e.value is True
+        lock.release()
+        aw = ev.wait()
+        try:
+            aw.throw(ValueError("x"))
+        except ValueError:
+            pass
+        aw = lock.acquire()
+        try:
+            aw.throw(ValueError, ValueError("y"), None)
+        except ValueError:
+            pass
+        await lock.acquire()
+        aw = lock.acquire()
+        fut = aw.send(None)  # suspended on a waiter future
+        assert isinstance(fut, asyncio.Future)
+        try:
+            aw.throw(asyncio.CancelledError())
+        except asyncio.CancelledError:
+            pass
+        aw = lock.acquire()
+        aw.send(None)
+        aw.close()
+        aw = lock.acquire()
+        aw.send(None)
+        del aw  # finalized while suspended: closed
+        lock.release()
+        assert not lock.locked()
+        # never awaited: RuntimeWarning (filtered)
+        ev.wait()
+
+
+async def errors(ns, n, keep):
+    lock = ns.Lock()
+    cond = ns.Condition()
+    bsem = ns.BoundedSemaphore(1)
+    ev = ns.Event()
+    keep.extend([lock, cond, bsem, ev])
+    calls = [
+        lock.release,
+        cond.notify,
+        cond.notify_all,
+        cond.release,
+        bsem.release,
+        lambda: lock.acquire(1),
+        lambda: ev.set(x=1),
+        lambda: ns.Semaphore(-1),
+        lambda: ns.Condition(lock=1),
+        lambda: ns.Lock(1),
+        lambda: cond.notify(1, 2),
+    ]
+    for _ in range(n):
+        for c in calls:
+            try:
+                c()
+            except (RuntimeError, ValueError, TypeError, AttributeError):
+                pass
+            else:
+                raise AssertionError(f"{c} did not raise")
+        for aw in (cond.wait(), cond.wait_for(lambda: True)):
+            try:
+                await aw
+            except RuntimeError:
+                pass
+        for bad in (lambda: 1 / 0, 5):
+            try:
+                async with cond:
+                    await cond.wait_for(bad)
+            except (ZeroDivisionError, TypeError):
+                pass
+
+
+async def leaky_selftest(ns, n, keep):
+    """Deliberately leaks: proves the probe can detect a leak."""
+    lock = ns.Lock()
+    keep.append(lock)
+    for _ in range(n):
+        fut = asyncio.get_running_loop().create_future()
+        fut.set_result(lock)
+        LEAKY.append(fut)
+        LEAKY.append(lock)
+
+
+SCENARIOS = {
+    f.__name__: f
+    for f in [
+        lock_uncontended,
+        lock_contended,
+        lock_cancelled_waiters,
+        lock_cancel_after_wakeup,
+        timeouts,
+        condition,
+        condition_predicates,
+        event,
+        semaphore,
+        barrier,
+        dropped_while_waiting,
+        awaitables_by_hand,
+        errors,
+        leaky_selftest,
+    ]
+}
+
+
+def census(ns) -> dict:
+    kinds = {}
+    types = [asyncio.Future]
+    for name in ("Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier"):
+        t = getattr(ns, name, None)
+        if t is not None:
+            types.append(t)
+    al_awaitable = None
+    if "asynclocks" in sys.modules:
+        from asynclocks import _core
+
+        aw = _core.Lock().acquire()
+        al_awaitable = type(aw)
+        aw.close()
+        del aw
+    out = {}
+    for o in gc.get_objects():
+        t = type(o)
+        if isinstance(o, tuple(types)) or (al_awaitable is not None and t is al_awaitable):
+            out[t.__name__] = out.get(t.__name__, 0) + 1
+    kinds.update(out)
+    return kinds
+
+
+def main(argv) -> int:
+    if argv[1:2] == ["list"]:
+        print("\n".join(SCENARIOS))
+        return 0
+    impl, scen_name, iterations = argv[1], argv[2], int(argv[3])
+    flavour = argv[4] if len(argv) > 4 else "asyncio"
+    if impl == "asynclocks":
+        import asynclocks as mod
+
+        assert mod.IMPLEMENTATION == "c", mod.IMPLEMENTATION
+    else:
+        mod = asyncio
+    ns = type("NS", (), {})()
+    for name in ("Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier"):
+        setattr(ns, name, getattr(mod, name, None))
+    ns.BrokenBarrierError = getattr(asyncio, "BrokenBarrierError", None)
+    scen = SCENARIOS[scen_name]
+    warnings.simplefilter("ignore", RuntimeWarning)  # never-awaited coroutines
+
+    if flavour == "uvloop":
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+    else:
+        loop = asyncio.new_event_loop()
+    destroyed = []
+
+    def handler(loop, ctx):
+        msg = ctx.get("message", "")
+        if "destroyed but it is pending" in msg:
+            destroyed.append(1)
+        else:  # pragma: no cover - reported to the test through stderr
+            sys.stderr.write(f"loop exception handler: {msg} {ctx.get('exception')!r}\n")
+
+    loop.set_exception_handler(handler)
+    asyncio.set_event_loop(loop)
+    tracemalloc.start(1)
+    keep: list = []
+    loop.run_until_complete(scen(ns, max(iterations // 4, 50), keep))
+    gc.collect()
+    WEAK.clear()
+    specials = [True, False, None] if PY < (3, 12) else []
+    watched = keep + specials
+    rc0 = [sys.getrefcount(o) for o in watched]
+    tm0 = tracemalloc.get_traced_memory()[0]
+    rss0 = rss()
+    loop.run_until_complete(scen(ns, iterations, keep))
+    gc.collect()
+    tm1 = tracemalloc.get_traced_memory()[0]
+    rss1 = rss()
+    rc1 = [sys.getrefcount(o) for o in watched]
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    asyncio.set_event_loop(None)
+    loop.close()
+    del loop
+    keep_names = [f"{i}:{type(o).__name__}" for i, o in enumerate(keep)]
+    keep_names += [repr(o) for o in specials]
+    keep.clear()
+    del watched
+    LEAKY_len = len(LEAKY)
+    gc.collect()
+    gc.collect()
+    alive = sum(1 for w in WEAK if w() is not None)
+    cen = census(ns)
+    print(
+        json.dumps(
+            {
+                "impl": impl,
+                "scenario": scen_name,
+                "iterations": iterations,
+                "tm_growth": tm1 - tm0,
+                "rss_growth": rss1 - rss0,
+                "refcount_growth": dict(zip(keep_names, [b - a for a, b in zip(rc0, rc1)])),
+                "census": cen,
+                "weak_total": len(WEAK),
+                "weak_alive": alive,
+                "destroyed_pending": len(destroyed),
+                "leaky": LEAKY_len,
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
