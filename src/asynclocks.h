@@ -253,14 +253,19 @@ typedef struct {
     PyObject *lock;
 } ConditionObject;
 
+/* A semaphore counter: a C integer n stored as 2n+1 (odd) in the common
+ * case, else a strong reference to the Python object the stdlib would hold
+ * (a float, an int beyond the C range, True): pointers are even. */
+typedef intptr_t SemValue;
+
 typedef struct {
     AL_WAITBASE_HEAD
-    Py_ssize_t value;
+    SemValue value;
 } SemaphoreObject;
 
 typedef struct {
     SemaphoreObject base;
-    Py_ssize_t bound;
+    SemValue bound;
 } BoundedSemaphoreObject;
 
 typedef struct {

@@ -1,13 +1,127 @@
 /* asyncio.Semaphore and asyncio.BoundedSemaphore in C. */
 #include "asynclocks.h"
 
+/* ------------------------------------------------------------------ */
+/* The counter (see SemValue): C arithmetic on the fast path, the stdlib's
+ * Python arithmetic for any other value it accepts. */
+
+#define SV_MAX ((intptr_t)(PY_SSIZE_T_MAX / 4))
+#define SV_IS_INT(v) (((v) & 1) != 0)
+#define SV_INT(v) (((v) - 1) / 2)
+#define SV_FROM_INT(n) ((SemValue)(n) * 2 + 1)
+#define SV_OBJ(v) ((PyObject *)(v))
+
+/* New reference to the counter as a Python object, or NULL. */
+static PyObject *
+sv_object(SemValue v)
+{
+    return SV_IS_INT(v) ? PyLong_FromSsize_t(SV_INT(v)) : Py_NewRef(SV_OBJ(v));
+}
+
+/* Store obj (stolen; NULL is an error) in *slot, as a C integer when it is
+ * an exact int in range. 0 or -1. */
+static int
+sv_set(SemValue *slot, PyObject *obj)
+{
+    SemValue old = *slot;
+    if (obj == NULL) {
+        return -1;
+    }
+    if (PyLong_CheckExact(obj)) {
+        int overflow;
+        long long n = PyLong_AsLongLongAndOverflow(obj, &overflow);
+        if (!overflow && n >= -SV_MAX && n <= SV_MAX) {
+            Py_DECREF(obj);
+            *slot = SV_FROM_INT(n);
+            goto done;
+        }
+        PyErr_Clear();
+    }
+    *slot = (SemValue)obj;
+done:
+    if (!SV_IS_INT(old)) {
+        Py_DECREF(SV_OBJ(old));
+    }
+    return 0;
+}
+
+/* *slot += delta (delta is +1 or -1), as `self._value += 1` does. 0/-1. */
+static int
+sv_add(SemValue *slot, int delta)
+{
+    SemValue v = *slot;
+    if (SV_IS_INT(v)) {
+        Py_ssize_t n = SV_INT(v) + delta;
+        if (n >= -SV_MAX && n <= SV_MAX) {
+            *slot = SV_FROM_INT(n);
+            return 0;
+        }
+    }
+    PyObject *cur = sv_object(v);
+    PyObject *d = PyLong_FromLong(delta);
+    PyObject *r = (cur != NULL && d != NULL) ? PyNumber_Add(cur, d) : NULL;
+    Py_XDECREF(cur);
+    Py_XDECREF(d);
+    return sv_set(slot, r);
+}
+
+/* Compare the counter with the C integer n (op is Py_EQ, Py_GT, ...), as
+ * the stdlib's `self._value == 0` / `> 0`. 1, 0 or -1. */
+static int
+sv_cmp(SemValue v, long n, int op)
+{
+    if (SV_IS_INT(v)) {
+        Py_ssize_t x = SV_INT(v);
+        switch (op) {
+        case Py_EQ:
+            return x == n;
+        case Py_GT:
+            return x > n;
+        default:
+            break;
+        }
+    }
+    PyObject *cur = sv_object(v);
+    PyObject *other = PyLong_FromLong(n);
+    int r = (cur != NULL && other != NULL) ? PyObject_RichCompareBool(cur, other, op) : -1;
+    Py_XDECREF(cur);
+    Py_XDECREF(other);
+    return r;
+}
+
+/* `self._value >= self._bound_value`: 1, 0 or -1. */
+static int
+sv_ge(SemValue a, SemValue b)
+{
+    if (SV_IS_INT(a) && SV_IS_INT(b)) {
+        return SV_INT(a) >= SV_INT(b);
+    }
+    PyObject *x = sv_object(a);
+    PyObject *y = sv_object(b);
+    int r = (x != NULL && y != NULL) ? PyObject_RichCompareBool(x, y, Py_GE) : -1;
+    Py_XDECREF(x);
+    Py_XDECREF(y);
+    return r;
+}
+
+static void
+sv_clear(SemValue *slot)
+{
+    SemValue v = *slot;
+    *slot = SV_FROM_INT(0);
+    if (!SV_IS_INT(v)) {
+        Py_DECREF(SV_OBJ(v));
+    }
+}
+
 /* Semaphore.locked(): value == 0 or a non-cancelled waiter queues.
  * 1, 0 or -1. */
 static int
 sem_locked_impl(AlState *st, SemaphoreObject *self)
 {
-    if (self->value == 0) {
-        return 1;
+    int zero = sv_cmp(self->value, 0, Py_EQ);
+    if (zero != 0) {
+        return zero;
     }
     /* Beware: cancelled() may run Python code; re-read the queue. */
     for (Py_ssize_t i = 0; i < wq_len(self->waiters); i++) {
@@ -30,8 +144,10 @@ sem_wake_up_next(AlState *st, SemaphoreObject *self)
         PyObject *fut = Py_NewRef(wq_get(self->waiters, i));
         int done = al_fut_done(st, fut);
         if (done == 0) {
-            self->value--;
-            done = al_fut_set_result(st, fut, Py_True);
+            done = sv_add(&self->value, -1);
+            if (done == 0) {
+                done = al_fut_set_result(st, fut, Py_True);
+            }
             Py_DECREF(fut);
             return done < 0 ? -1 : 1;
         }
@@ -48,13 +164,16 @@ sem_wake_up_next(AlState *st, SemaphoreObject *self)
 static int
 sem_wake_up_all_allowed(AlState *st, SemaphoreObject *self)
 {
-    while (self->value > 0) {
+    for (;;) {
+        int positive = sv_cmp(self->value, 0, Py_GT);
+        if (positive <= 0) {
+            return positive;
+        }
         int r = sem_wake_up_next(st, self);
         if (r <= 0) {
             return r;
         }
     }
-    return 0;
 }
 #endif
 
@@ -92,7 +211,9 @@ sem_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
             return AW_ERROR;
         }
         if (!locked) {
-            self->value--;
+            if (sv_add(&self->value, -1) < 0) {
+                return AW_ERROR;
+            }
             *result = Py_NewRef(aw->ret);
             return AW_RETURN;
         }
@@ -113,14 +234,16 @@ sem_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
             int cancelled = done > 0 ? al_fut_cancelled(st, aw->fut) : 0;
             rc = (done < 0 || cancelled < 0) ? -1 : 0;
             if (done > 0 && cancelled == 0) {
-                self->value++;
+                rc = sv_add(&self->value, 1);
             }
 #else
             int cancelled = al_fut_cancelled(st, aw->fut);
             rc = cancelled < 0 ? -1 : 0;
             if (cancelled == 0) {
-                self->value++;
-                rc = sem_wake_up_next(st, self) < 0 ? -1 : 0;
+                rc = sv_add(&self->value, 1);
+                if (rc == 0) {
+                    rc = sem_wake_up_next(st, self) < 0 ? -1 : 0;
+                }
             }
 #endif
         }
@@ -142,7 +265,8 @@ sem_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         return AW_ERROR;
     }
 #else
-    if (self->value > 0 && sem_wake_up_next(st, self) < 0) {
+    int positive = sv_cmp(self->value, 0, Py_GT);
+    if (positive < 0 || (positive && sem_wake_up_next(st, self) < 0)) {
         return AW_ERROR;
     }
 #endif
@@ -153,18 +277,20 @@ sem_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 static int
 sem_release_impl(AlState *st, SemaphoreObject *self)
 {
-    if (self->value == PY_SSIZE_T_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "Semaphore value too large");
+    if (sv_add(&self->value, 1) < 0) {
         return -1;
     }
-    self->value++;
     return sem_wake_up_next(st, self) < 0 ? -1 : 0;
 }
 
 static int
 bsem_release_impl(AlState *st, SemaphoreObject *self)
 {
-    if (self->value >= ((BoundedSemaphoreObject *)self)->bound) {
+    int over = sv_ge(self->value, ((BoundedSemaphoreObject *)self)->bound);
+    if (over < 0) {
+        return -1;
+    }
+    if (over) {
         PyErr_SetString(PyExc_ValueError, "BoundedSemaphore released too many times");
         return -1;
     }
@@ -269,70 +395,80 @@ sem_repr(PyObject *op)
     if (locked < 0) {
         return NULL;
     }
-    PyObject *extra = locked ? PyUnicode_FromString("locked")
-                             : PyUnicode_FromFormat("unlocked, value:%zd", self->value);
+    PyObject *extra;
+    if (locked) {
+        extra = PyUnicode_FromString("locked");
+    }
+    else {
+        PyObject *v = sv_object(self->value);
+        extra = v ? PyUnicode_FromFormat("unlocked, value:%S", v) : NULL;
+        Py_XDECREF(v);
+    }
     if (extra != NULL && wq_len(self->waiters)) {
         Py_SETREF(extra, PyUnicode_FromFormat("%U, waiters:%zd", extra, wq_len(self->waiters)));
     }
     return al_repr(op, extra);
 }
 
-/* Parse the `value` argument: the stdlib's `value < 0` check first (same
- * TypeError for incomparable objects), then an index that fits a
- * Py_ssize_t. 0 or -1. */
+/* The stdlib's `if value < 0: raise ValueError(...)` (same TypeError for
+ * objects that do not compare with 0). 0 or -1. */
 static int
-parse_value(PyObject *obj, Py_ssize_t *out)
+check_value(PyObject *obj)
 {
-    if (obj == NULL) {
-        *out = 1;
-        return 0;
-    }
     PyObject *zero = PyLong_FromLong(0);
     if (zero == NULL) {
         return -1;
     }
     int neg = PyObject_RichCompareBool(obj, zero, Py_LT);
     Py_DECREF(zero);
-    if (neg < 0) {
-        return -1;
-    }
-    if (neg) {
+    if (neg > 0) {
         PyErr_SetString(PyExc_ValueError, "Semaphore initial value must be >= 0");
-        return -1;
     }
-    Py_ssize_t v = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
-    if (v == -1 && PyErr_Occurred()) {
-        return -1;
-    }
-    *out = v;
-    return 0;
+    return neg == 0 ? 0 : -1;
 }
 
 static int
 sem_init(PyObject *self, PyObject *args, PyObject *kwds)
 {
     PyObject *obj;
-    Py_ssize_t v;
-    if (al_parse_init(self, "Semaphore", args, kwds, "value", 0, &obj) < 0 ||
-        parse_value(obj, &v) < 0) {
+    if (al_parse_init(self, "Semaphore", args, kwds, "value", 0, &obj) < 0) {
         return -1;
     }
-    ((SemaphoreObject *)self)->value = v;
-    return 0;
+    if (obj == NULL) {
+        sv_clear(&((SemaphoreObject *)self)->value);
+        ((SemaphoreObject *)self)->value = SV_FROM_INT(1);
+        return 0;
+    }
+    if (check_value(obj) < 0) {
+        return -1;
+    }
+    return sv_set(&((SemaphoreObject *)self)->value, Py_NewRef(obj));
 }
 
 static int
 bsem_init(PyObject *self, PyObject *args, PyObject *kwds)
 {
     PyObject *obj;
-    Py_ssize_t v;
-    if (al_parse_init(self, "BoundedSemaphore", args, kwds, "value", 0, &obj) < 0 ||
-        parse_value(obj, &v) < 0) {
+    if (al_parse_init(self, "BoundedSemaphore", args, kwds, "value", 0, &obj) < 0) {
         return -1;
     }
-    ((BoundedSemaphoreObject *)self)->bound = v;
-    ((SemaphoreObject *)self)->value = v;
-    return 0;
+    if (obj == NULL) {
+        obj = PyLong_FromLong(1);
+    }
+    else {
+        Py_INCREF(obj);
+    }
+    /* self._bound_value = value, then Semaphore.__init__(value). */
+    if (sv_set(&((BoundedSemaphoreObject *)self)->bound, Py_XNewRef(obj)) < 0) {
+        Py_XDECREF(obj);
+        return -1;
+    }
+    int rc = check_value(obj);
+    if (rc == 0) {
+        rc = sv_set(&((SemaphoreObject *)self)->value, Py_NewRef(obj));
+    }
+    Py_DECREF(obj);
+    return rc;
 }
 
 static PyObject *
@@ -340,7 +476,7 @@ sem_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds)
 {
     PyObject *self = type->tp_alloc(type, 0);
     if (self != NULL) {
-        ((SemaphoreObject *)self)->value = 1;
+        ((SemaphoreObject *)self)->value = SV_FROM_INT(1);
     }
     return self;
 }
@@ -350,37 +486,67 @@ bsem_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     PyObject *self = sem_new(type, args, kwds);
     if (self != NULL) {
-        ((BoundedSemaphoreObject *)self)->bound = 1;
+        ((BoundedSemaphoreObject *)self)->bound = SV_FROM_INT(1);
     }
     return self;
+}
+
+static int
+sem_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    SemValue v = ((SemaphoreObject *)self)->value;
+    if (!SV_IS_INT(v)) {
+        Py_VISIT(SV_OBJ(v));
+    }
+    return wb_traverse(self, visit, arg);
+}
+
+static int
+sem_clear(PyObject *self)
+{
+    sv_clear(&((SemaphoreObject *)self)->value);
+    return wb_clear(self);
+}
+
+static int
+bsem_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    SemValue v = ((BoundedSemaphoreObject *)self)->bound;
+    if (!SV_IS_INT(v)) {
+        Py_VISIT(SV_OBJ(v));
+    }
+    return sem_traverse(self, visit, arg);
+}
+
+static int
+bsem_clear(PyObject *self)
+{
+    sv_clear(&((BoundedSemaphoreObject *)self)->bound);
+    return sem_clear(self);
 }
 
 static PyObject *
 sem_reduce(PyObject *self, PyObject *Py_UNUSED(ignored))
 {
-    return al_reduce(self, PyTuple_New(0), PyLong_FromSsize_t(((SemaphoreObject *)self)->value));
+    return al_reduce(self, PyTuple_New(0), sv_object(((SemaphoreObject *)self)->value));
 }
 
 static PyObject *
 bsem_reduce(PyObject *self, PyObject *Py_UNUSED(ignored))
 {
-    return al_reduce(self, Py_BuildValue("(n)", ((BoundedSemaphoreObject *)self)->bound),
-                     PyLong_FromSsize_t(((SemaphoreObject *)self)->value));
+    PyObject *bound = sv_object(((BoundedSemaphoreObject *)self)->bound);
+    PyObject *args = bound ? PyTuple_Pack(1, bound) : NULL;
+    Py_XDECREF(bound);
+    return al_reduce(self, args, sv_object(((SemaphoreObject *)self)->value));
 }
 
 static PyObject *
 sem_setstate(PyObject *self, PyObject *state)
 {
     PyObject *inner = al_setstate_dict(self, state);
-    if (inner == NULL) {
+    if (inner == NULL || sv_set(&((SemaphoreObject *)self)->value, inner) < 0) {
         return NULL;
     }
-    Py_ssize_t v = PyNumber_AsSsize_t(inner, PyExc_OverflowError);
-    Py_DECREF(inner);
-    if (v == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    ((SemaphoreObject *)self)->value = v;
     Py_RETURN_NONE;
 }
 
@@ -407,8 +573,8 @@ static PyType_Slot sem_slots[] = {
     { Py_tp_new, sem_new },
     { Py_tp_init, sem_init },
     { Py_tp_dealloc, wb_dealloc },
-    { Py_tp_traverse, wb_traverse },
-    { Py_tp_clear, wb_clear },
+    { Py_tp_traverse, sem_traverse },
+    { Py_tp_clear, sem_clear },
     { Py_tp_repr, sem_repr },
     { Py_tp_methods, sem_methods },
     { Py_tp_members, wb_members },
@@ -438,8 +604,8 @@ static PyType_Slot bsem_slots[] = {
     { Py_tp_new, bsem_new },
     { Py_tp_init, bsem_init },
     { Py_tp_dealloc, wb_dealloc },
-    { Py_tp_traverse, wb_traverse },
-    { Py_tp_clear, wb_clear },
+    { Py_tp_traverse, bsem_traverse },
+    { Py_tp_clear, bsem_clear },
     { Py_tp_methods, bsem_methods },
     { 0, NULL },
 };
