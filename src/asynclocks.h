@@ -273,7 +273,7 @@ typedef struct {
     PyObject *cond; /* internal Condition (exact type) */
     PyObject *weakreflist;
     PyObject *parties; /* any object the stdlib accepts, usually an int */
-    Py_ssize_t count;
+    int count;         /* tasks inside wait(); bounded by memory long before INT_MAX */
     int state;
 } BarrierObject;
 

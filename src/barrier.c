@@ -129,6 +129,10 @@ barrier_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         PyErr_SetString(st->BrokenBarrierError, "Barrier aborted");
         return barrier_leave(aw, 0, result);
     }
+    if (self->count == INT_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "too many tasks waiting on the barrier");
+        return barrier_leave(aw, 0, result);
+    }
     aw->index = self->count;
     self->count++;
     int last = is_last(self, aw->index);
@@ -364,11 +368,11 @@ barrier_traverse(PyObject *self, visitproc visit, void *arg)
     return 0;
 }
 
+/* tp_clear keeps the condition and parties, so that no method ever sees
+ * NULL: the internal Condition and Lock break cycles through them. */
 static int
-barrier_clear(PyObject *self)
+barrier_clear(PyObject *Py_UNUSED(self))
 {
-    Py_CLEAR(((BarrierObject *)self)->cond);
-    Py_CLEAR(((BarrierObject *)self)->parties);
     return 0;
 }
 
@@ -376,11 +380,14 @@ static void
 barrier_dealloc(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    BarrierObject *b = (BarrierObject *)self;
     PyObject_GC_UnTrack(self);
-    if (((BarrierObject *)self)->weakreflist != NULL) {
+    if (b->weakreflist != NULL) {
         PyObject_ClearWeakRefs(self);
     }
     (void)tp->tp_clear(self);
+    Py_CLEAR(b->cond);
+    Py_CLEAR(b->parties);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -390,7 +397,7 @@ barrier_reduce(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     BarrierObject *self = (BarrierObject *)op;
     return al_reduce(op, Py_BuildValue("(O)", self->parties),
-                     Py_BuildValue("(in)", self->state, self->count));
+                     Py_BuildValue("(ii)", self->state, self->count));
 }
 
 static PyObject *
@@ -399,11 +406,11 @@ barrier_setstate(PyObject *op, PyObject *state)
     BarrierObject *self = (BarrierObject *)op;
     PyObject *inner = al_setstate_dict(op, state);
     int st;
-    Py_ssize_t count;
+    int count;
     if (inner == NULL) {
         return NULL;
     }
-    int ok = PyArg_ParseTuple(inner, "in", &st, &count);
+    int ok = PyArg_ParseTuple(inner, "ii", &st, &count);
     Py_DECREF(inner);
     if (!ok) {
         return NULL;

@@ -643,11 +643,22 @@ cond_traverse(PyObject *self, visitproc visit, void *arg)
     return wb_traverse(self, visit, arg);
 }
 
+/* tp_clear leaves the lock in place, so that no method ever sees a NULL
+ * lock: the lock's own tp_clear (or its __dict__'s) breaks any cycle
+ * through it. */
 static int
 cond_clear(PyObject *self)
 {
-    Py_CLEAR(((ConditionObject *)self)->lock);
     return wb_clear(self);
+}
+
+static void
+cond_dealloc(PyObject *self)
+{
+    PyObject *lock = ((ConditionObject *)self)->lock;
+    ((ConditionObject *)self)->lock = NULL;
+    wb_dealloc(self);
+    Py_XDECREF(lock);
 }
 
 static PyObject *
@@ -714,7 +725,7 @@ static PyType_Slot cond_slots[] = {
                                    "locked() is accepted.") },
     { Py_tp_new, cond_new },
     { Py_tp_init, cond_init },
-    { Py_tp_dealloc, wb_dealloc },
+    { Py_tp_dealloc, cond_dealloc },
     { Py_tp_traverse, cond_traverse },
     { Py_tp_clear, cond_clear },
     { Py_tp_repr, cond_repr },
