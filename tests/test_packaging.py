@@ -10,9 +10,8 @@ import pathlib
 import subprocess
 import sys
 
-import pytest
-
 import asynclocks
+import pytest
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 FALLBACK_ASKED = os.environ.get("ASYNCLOCKS_NO_EXTENSIONS", "") not in ("", "0")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -39,33 +40,46 @@ def _want_extension() -> bool:
 IMPORT_ERROR: ImportError | None = None
 """Why the C extension could not be imported, when it was wanted but failed."""
 
-if _want_extension():
-    try:
-        from asynclocks import _core
-    except ImportError as exc:  # pragma: no cover - exercised by packaging tests
-        IMPORT_ERROR = exc
-        _core = None  # type: ignore[assignment]
-else:
-    _core = None  # type: ignore[assignment]
+IMPLEMENTATION: str
+"""``"c"`` when the C extension is in use, ``"stdlib"`` for the fallback."""
 
-if _core is not None:
-    IMPLEMENTATION = "c"
-    Lock = _core.Lock
-    Event = _core.Event
-    Condition = _core.Condition
-    Semaphore = _core.Semaphore
-    BoundedSemaphore = _core.BoundedSemaphore
+if TYPE_CHECKING:
+    from asynclocks._core import (
+        BoundedSemaphore as BoundedSemaphore,
+    )
+    from asynclocks._core import (
+        Condition as Condition,
+    )
+    from asynclocks._core import (
+        Event as Event,
+    )
+    from asynclocks._core import (
+        Lock as Lock,
+    )
+    from asynclocks._core import (
+        Semaphore as Semaphore,
+    )
+
     if sys.version_info >= (3, 11):
-        Barrier = _core.Barrier
+        from asynclocks._core import Barrier as Barrier
 else:
-    IMPLEMENTATION = "stdlib"
-    Lock = asyncio.Lock  # type: ignore[misc,assignment]
-    Event = asyncio.Event  # type: ignore[misc,assignment]
-    Condition = asyncio.Condition  # type: ignore[misc,assignment]
-    Semaphore = asyncio.Semaphore  # type: ignore[misc,assignment]
-    BoundedSemaphore = asyncio.BoundedSemaphore  # type: ignore[misc,assignment]
+    _core: Any = None
+    if _want_extension():
+        try:
+            from asynclocks import _core
+        except ImportError as exc:  # exercised by the packaging tests
+            IMPORT_ERROR = exc
+
+    _source: Any = _core if _core is not None else asyncio
+    IMPLEMENTATION = "c" if _core is not None else "stdlib"
+    Lock = _source.Lock
+    Event = _source.Event
+    Condition = _source.Condition
+    Semaphore = _source.Semaphore
+    BoundedSemaphore = _source.BoundedSemaphore
     if sys.version_info >= (3, 11):
-        Barrier = asyncio.Barrier  # type: ignore[misc,assignment]
+        Barrier = _source.Barrier
+    del _source
 
 if sys.version_info >= (3, 11):
     BrokenBarrierError = asyncio.BrokenBarrierError
