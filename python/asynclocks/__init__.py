@@ -14,6 +14,7 @@ the extension cannot be imported; the stdlib classes are exported then.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -63,15 +64,13 @@ if TYPE_CHECKING:
     if sys.version_info >= (3, 11):
         from asynclocks._core import Barrier as Barrier
 else:
-    _core: Any = None
+    _source: Any = asyncio
     if _want_extension():
         try:
-            from asynclocks import _core
+            _source = importlib.import_module("asynclocks._core")
         except ImportError as exc:  # exercised by the packaging tests
             IMPORT_ERROR = exc
-
-    _source: Any = _core if _core is not None else asyncio
-    IMPLEMENTATION = "c" if _core is not None else "stdlib"
+    IMPLEMENTATION = "stdlib" if _source is asyncio else "c"
     Lock = _source.Lock
     Event = _source.Event
     Condition = _source.Condition
