@@ -15,6 +15,7 @@
 /* Waiter queue: a growable ring of strong references to futures.      */
 
 typedef struct {
+    PyObject *loop; /* the loop the owner is bound to (strong) or NULL */
     Py_ssize_t head;
     Py_ssize_t len;
     Py_ssize_t cap;
@@ -35,6 +36,8 @@ wq_get(const WaitQ *q, Py_ssize_t i)
     return q->items[(q->head + i) % q->cap];
 }
 
+/* Create the queue if it does not exist yet. 0, or -1 with MemoryError. */
+int wq_reserve(WaitQ **qp);
 /* Append a new strong reference to fut, creating the queue on first use.
  * Returns 0, or -1 with MemoryError set. */
 int wq_append(WaitQ **qp, PyObject *fut);
@@ -43,7 +46,8 @@ int wq_append(WaitQ **qp, PyObject *fut);
  * arbitrary code only if fut was the last reference (never the case for a
  * waiter whose awaitable still holds it). */
 int wq_remove(WaitQ *q, PyObject *fut);
-/* Free the queue and drop every reference; *qp becomes NULL. */
+/* Free the queue and drop every reference (the loop's too); *qp becomes
+ * NULL. */
 void wq_clear(WaitQ **qp);
 /* Visit every entry (tp_traverse helper). */
 int wq_traverse(WaitQ *q, visitproc visit, void *arg);
@@ -145,9 +149,9 @@ struct AlAwaitable {
 
 /* New awaitable for owner (new reference), NULL on error. */
 PyObject *aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject *ret);
-/* Create a waiter future on the running loop bound to *loop_slot (see
+/* Create a waiter future on the running loop the owner is bound to (see
  * al_get_loop), store it in aw->fut and append it to *qp. 0 or -1. */
-int aw_make_waiter(AlAwaitable *aw, PyObject **loop_slot, WaitQ **qp);
+int aw_make_waiter(AlAwaitable *aw, WaitQ **qp);
 /* Start awaiting awaitable `o` (stolen): stores its iterator in aw->sub.
  * Returns AW_AWAIT, or AW_ERROR. */
 AwStep aw_await(AlAwaitable *aw, PyObject *o);
@@ -164,9 +168,11 @@ extern PyType_Spec al_awaitable_spec;
 /* ------------------------------------------------------------------ */
 /* Helpers shared by the primitives. */
 
-/* Loop binding, as asyncio.mixins._LoopBoundMixin._get_loop.
- * Returns a new reference to the running loop (may be None), or NULL. */
-PyObject *al_get_loop(AlState *st, PyObject *self, PyObject **loop_slot);
+/* Loop binding, as asyncio.mixins._LoopBoundMixin._get_loop: the bound
+ * loop is kept in the waiter queue (*qp, created here), since only waiting
+ * needs a loop. Returns a new reference to the running loop (may be None),
+ * or NULL. */
+PyObject *al_get_loop(AlState *st, PyObject *self, WaitQ **qp);
 /* fut.done() / fut.cancelled(): 1, 0, or -1 on error. */
 int al_fut_done(AlState *st, PyObject *fut);
 int al_fut_cancelled(AlState *st, PyObject *fut);
@@ -223,15 +229,19 @@ int al_parse_init(PyObject *self, const char *cls, PyObject *args, PyObject *kwd
 /* Every primitive but Barrier starts with these fields. */
 #define AL_WAITBASE_HEAD                                                                           \
     PyObject_HEAD                                                                                  \
-    WaitQ *waiters; /* waiter futures, created on first wait */                                    \
-    PyObject *loop; /* bound loop, set on first wait */                                            \
+    WaitQ *waiters; /* waiter futures and bound loop, created on first wait */                     \
+    AlState *st;    /* module state (the type keeps the module alive) */                           \
     PyObject *weakreflist;
 
 typedef struct {
     AL_WAITBASE_HEAD
 } WaitBase;
 
-/* tp_traverse, tp_clear and tp_dealloc for WaitBase objects. */
+/* Module state of a WaitBase object (borrowed, never NULL). */
+#define WB_STATE(o) (((WaitBase *)(o))->st)
+
+/* tp_new, tp_traverse, tp_clear and tp_dealloc for WaitBase objects. */
+PyObject *wb_new(PyTypeObject *type, PyObject *args, PyObject *kwds);
 int wb_traverse(PyObject *self, visitproc visit, void *arg);
 int wb_clear(PyObject *self);
 void wb_dealloc(PyObject *self);

@@ -36,9 +36,11 @@ set_stop(AlState *st, PyObject *value, int silent_none)
          * hand may have attached a traceback or context: drop them. */
         PyBaseExceptionObject *e = (PyBaseExceptionObject *)st->stop_true;
         Py_DECREF(value);
-        Py_CLEAR(e->traceback);
-        Py_CLEAR(e->context);
-        Py_CLEAR(e->cause);
+        if (e->traceback != NULL || e->context != NULL || e->cause != NULL) {
+            Py_CLEAR(e->traceback);
+            Py_CLEAR(e->context);
+            Py_CLEAR(e->cause);
+        }
         e->suppress_context = 0;
         PyErr_SetRaisedException(Py_NewRef(st->stop_true));
         return;
@@ -291,10 +293,10 @@ aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject
 }
 
 int
-aw_make_waiter(AlAwaitable *aw, PyObject **loop_slot, WaitQ **qp)
+aw_make_waiter(AlAwaitable *aw, WaitQ **qp)
 {
     AlState *st = aw->st;
-    PyObject *loop = al_get_loop(st, aw->owner, loop_slot);
+    PyObject *loop = al_get_loop(st, aw->owner, qp);
     if (loop == NULL) {
         return -1;
     }
@@ -545,7 +547,7 @@ aw_finalize(PyObject *self)
     }
     PyObject *saved = al_fetch_exc();
     if (aw->status == AW_FRESH) {
-        aw->status = AW_DONE;
+        aw_finish(aw);
         if (PyErr_WarnFormat(PyExc_RuntimeWarning, 1, "coroutine '%s' was never awaited",
                              aw->name) < 0) {
             PyErr_WriteUnraisable(self);
@@ -599,7 +601,9 @@ aw_dealloc(PyObject *self)
         }
     }
     PyObject_GC_UnTrack(self);
-    aw_clear(self);
+    if (aw->status != AW_DONE) {
+        aw_clear(self); /* every way to AW_DONE goes through aw_finish */
+    }
     AlState *st = aw->st;
     /* A finalized object keeps the GC's "finalized" mark: never recycle it,
      * or its finalizer would not run the next time. */

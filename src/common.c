@@ -6,11 +6,33 @@
 /* Waiter queue. */
 
 int
+wq_reserve(WaitQ **qp)
+{
+    if (*qp != NULL) {
+        return 0;
+    }
+    WaitQ *q = PyMem_Malloc(sizeof(WaitQ) + 3 * sizeof(PyObject *));
+    if (q == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    q->loop = NULL;
+    q->head = 0;
+    q->len = 0;
+    q->cap = 4;
+    *qp = q;
+    return 0;
+}
+
+int
 wq_append(WaitQ **qp, PyObject *fut)
 {
+    if (wq_reserve(qp) < 0) {
+        return -1;
+    }
     WaitQ *q = *qp;
-    if (q == NULL || q->len == q->cap) {
-        Py_ssize_t cap = q == NULL ? 4 : q->cap * 2;
+    if (q->len == q->cap) {
+        Py_ssize_t cap = q->cap * 2;
         if (cap > (PY_SSIZE_T_MAX - (Py_ssize_t)sizeof(WaitQ)) / (Py_ssize_t)sizeof(PyObject *)) {
             PyErr_NoMemory();
             return -1;
@@ -20,16 +42,14 @@ wq_append(WaitQ **qp, PyObject *fut)
             PyErr_NoMemory();
             return -1;
         }
+        n->loop = q->loop;
         n->head = 0;
-        n->len = 0;
         n->cap = cap;
-        if (q != NULL) {
-            for (Py_ssize_t i = 0; i < q->len; i++) {
-                n->items[i] = wq_get(q, i);
-            }
-            n->len = q->len;
-            PyMem_Free(q);
+        for (Py_ssize_t i = 0; i < q->len; i++) {
+            n->items[i] = wq_get(q, i);
         }
+        n->len = q->len;
+        PyMem_Free(q);
         *qp = q = n;
     }
     q->items[(q->head + q->len) % q->cap] = Py_NewRef(fut);
@@ -76,6 +96,7 @@ wq_clear(WaitQ **qp)
     for (Py_ssize_t i = 0; i < q->len; i++) {
         Py_DECREF(wq_get(q, i));
     }
+    Py_XDECREF(q->loop);
     PyMem_Free(q);
 }
 
@@ -85,6 +106,7 @@ wq_traverse(WaitQ *q, visitproc visit, void *arg)
     if (q == NULL) {
         return 0;
     }
+    Py_VISIT(q->loop);
     for (Py_ssize_t i = 0; i < q->len; i++) {
         Py_VISIT(wq_get(q, i));
     }
@@ -118,12 +140,16 @@ al_state_from_type(PyTypeObject *tp)
 /* Loop and futures. */
 
 PyObject *
-al_get_loop(AlState *st, PyObject *self, PyObject **loop_slot)
+al_get_loop(AlState *st, PyObject *self, WaitQ **qp)
 {
+    if (wq_reserve(qp) < 0) {
+        return NULL;
+    }
     PyObject *loop = PyObject_CallNoArgs(st->get_running_loop);
     if (loop == NULL) {
         return NULL;
     }
+    PyObject **loop_slot = &(*qp)->loop;
     if (*loop_slot == NULL && loop != Py_None) {
         *loop_slot = Py_NewRef(loop);
     }
@@ -424,21 +450,31 @@ PyMemberDef wb_members[] = {
     { NULL, 0, 0, 0, NULL },
 };
 
+PyObject *
+wb_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
+{
+    AlState *st = al_state_from_type(type);
+    if (st == NULL) {
+        return NULL;
+    }
+    PyObject *self = type->tp_alloc(type, 0);
+    if (self != NULL) {
+        ((WaitBase *)self)->st = st;
+    }
+    return self;
+}
+
 int
 wb_traverse(PyObject *self, visitproc visit, void *arg)
 {
-    WaitBase *wb = (WaitBase *)self;
     Py_VISIT(Py_TYPE(self));
-    Py_VISIT(wb->loop);
-    return wq_traverse(wb->waiters, visit, arg);
+    return wq_traverse(((WaitBase *)self)->waiters, visit, arg);
 }
 
 int
 wb_clear(PyObject *self)
 {
-    WaitBase *wb = (WaitBase *)self;
-    Py_CLEAR(wb->loop);
-    wq_clear(&wb->waiters);
+    wq_clear(&((WaitBase *)self)->waiters);
     return 0;
 }
 

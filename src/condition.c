@@ -183,7 +183,7 @@ cond_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         }
 #if AL_PY313
         /* fut = self._get_loop().create_future(); self.release() */
-        PyObject *loop = al_get_loop(st, aw->owner, &self->loop);
+        PyObject *loop = al_get_loop(st, aw->owner, &self->waiters);
         if (loop == NULL) {
             return AW_ERROR;
         }
@@ -202,7 +202,7 @@ cond_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         if (cond_release(st, self) < 0) {
             return AW_ERROR;
         }
-        if (aw_make_waiter(aw, &self->loop, &self->waiters) < 0) {
+        if (aw_make_waiter(aw, &self->waiters) < 0) {
             aw->err = al_fetch_exc();
             return cond_wait_reacquire(aw);
         }
@@ -308,7 +308,7 @@ cond_wait(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, Py
     if (al_no_args("Condition.wait", nargs, kwnames) < 0) {
         return NULL;
     }
-    return cond_wait_aw(al_state_fast(self), self);
+    return cond_wait_aw(WB_STATE(self), self);
 }
 
 static PyObject *
@@ -345,8 +345,7 @@ cond_wait_for(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject 
                         "'predicate'");
         return NULL;
     }
-    PyObject *aw =
-      aw_new(al_state_fast(self), self, cond_wait_for_step, "Condition.wait_for", NULL);
+    PyObject *aw = aw_new(WB_STATE(self), self, cond_wait_for_step, "Condition.wait_for", NULL);
     if (aw != NULL) {
         ((AlAwaitable *)aw)->arg = Py_NewRef(pred);
     }
@@ -357,7 +356,7 @@ static PyObject *
 cond_notify(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     ConditionObject *self = (ConditionObject *)op;
-    AlState *st = al_state_fast(op);
+    AlState *st = WB_STATE(op);
     PyObject *n = NULL;
     Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
     if (nargs > 1) {
@@ -402,7 +401,7 @@ static PyObject *
 cond_notify_all(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     ConditionObject *self = (ConditionObject *)op;
-    AlState *st = al_state_fast(op);
+    AlState *st = WB_STATE(op);
     if (al_no_args("Condition.notify_all", nargs, kwnames) < 0) {
         return NULL;
     }
@@ -440,7 +439,7 @@ static PyObject *
 cond_locked_meth(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
                  PyObject *kwnames)
 {
-    AlState *st = al_state_fast(self);
+    AlState *st = WB_STATE(self);
     ConditionObject *c = (ConditionObject *)self;
     if (is_our_lock(st, c->lock)) {
         if (al_no_args("Lock.locked", nargs, kwnames) < 0) {
@@ -469,7 +468,7 @@ forward_to_lock(PyObject *self, PyObject *name, PyObject *const *args, Py_ssize_
 static PyObject *
 cond_acquire(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    AlState *st = al_state_fast(self);
+    AlState *st = WB_STATE(self);
     ConditionObject *c = (ConditionObject *)self;
     if (is_our_lock(st, c->lock)) {
         if (al_no_args("Lock.acquire", nargs, kwnames) < 0) {
@@ -483,7 +482,7 @@ cond_acquire(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *
 static PyObject *
 cond_release_meth(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    AlState *st = al_state_fast(self);
+    AlState *st = WB_STATE(self);
     ConditionObject *c = (ConditionObject *)self;
     if (is_our_lock(st, c->lock)) {
         if (al_no_args("Lock.release", nargs, kwnames) < 0 ||
@@ -524,7 +523,7 @@ cond_aenter_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 static PyObject *
 cond_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
-    AlState *st = al_state_fast(self);
+    AlState *st = WB_STATE(self);
     ConditionObject *c = (ConditionObject *)self;
     if (al_no_args("_ContextManagerMixin.__aenter__", nargs, kwnames) < 0) {
         return NULL;
@@ -545,15 +544,14 @@ cond_aexit(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, P
                      nargs + 1);
         return NULL;
     }
-    return aw_new(al_state_fast(self), self, cond_aexit_step, "_ContextManagerMixin.__aexit__",
-                  Py_None);
+    return aw_new(WB_STATE(self), self, cond_aexit_step, "_ContextManagerMixin.__aexit__", Py_None);
 }
 
 static PyObject *
 cond_repr(PyObject *op)
 {
     ConditionObject *self = (ConditionObject *)op;
-    AlState *st = al_state_of(op);
+    AlState *st = WB_STATE(op);
     if (st == NULL) {
         return NULL;
     }
@@ -603,14 +601,10 @@ cond_new_internal(AlState *st)
 }
 
 static PyObject *
-cond_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
+cond_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    AlState *st = al_state_from_type(type);
-    if (st == NULL) {
-        return NULL;
-    }
-    PyObject *self = type->tp_alloc(type, 0);
-    if (self != NULL && cond_set_lock(st, (ConditionObject *)self, NULL) < 0) {
+    PyObject *self = wb_new(type, args, kwds);
+    if (self != NULL && cond_set_lock(WB_STATE(self), (ConditionObject *)self, NULL) < 0) {
         Py_CLEAR(self);
     }
     return self;
@@ -620,8 +614,8 @@ static int
 cond_init(PyObject *self, PyObject *args, PyObject *kwds)
 {
     PyObject *lock;
-    AlState *st = al_state_of(self);
-    if (st == NULL || al_parse_init(self, "Condition", args, kwds, "lock", 0, &lock) < 0) {
+    AlState *st = WB_STATE(self);
+    if (al_parse_init(self, "Condition", args, kwds, "lock", 0, &lock) < 0) {
         return -1;
     }
     if (lock == NULL || lock == Py_None) {
@@ -629,7 +623,7 @@ cond_init(PyObject *self, PyObject *args, PyObject *kwds)
          * (indistinguishable from the new Lock the stdlib makes here). */
         LockObject *cur = (LockObject *)((ConditionObject *)self)->lock;
         if (cur != NULL && Py_IS_TYPE(cur, st->Lock_Type) && Py_REFCNT(cur) == 1 && !cur->locked &&
-            cur->waiters == NULL && cur->loop == NULL) {
+            cur->waiters == NULL) {
             return 0;
         }
     }

@@ -11,7 +11,7 @@ event_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
             *result = Py_NewRef(Py_True);
             return AW_RETURN;
         }
-        if (aw_make_waiter(aw, &self->loop, &self->waiters) < 0) {
+        if (aw_make_waiter(aw, &self->waiters) < 0) {
             return AW_ERROR;
         }
         aw->state = 1;
@@ -31,14 +31,14 @@ event_wait(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, P
     if (al_no_args("Event.wait", nargs, kwnames) < 0) {
         return NULL;
     }
-    return aw_new(al_state_fast(self), self, event_wait_step, "Event.wait", Py_True);
+    return aw_new(WB_STATE(self), self, event_wait_step, "Event.wait", Py_True);
 }
 
 static PyObject *
 event_set(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     EventObject *self = (EventObject *)op;
-    AlState *st = al_state_fast(op);
+    AlState *st = WB_STATE(op);
     if (al_no_args("Event.set", nargs, kwnames) < 0) {
         return NULL;
     }
@@ -136,7 +136,7 @@ static PyType_Slot event_slots[] = {
     { Py_tp_doc, (void *)PyDoc_STR("Event()\n--\n\nAn event flag for asyncio tasks, behaving as "
                                    "asyncio.Event.\n\nwait() blocks until set() makes the flag "
                                    "true; clear() resets it.") },
-    { Py_tp_new, PyType_GenericNew },
+    { Py_tp_new, wb_new },
     { Py_tp_init, event_init },
     { Py_tp_dealloc, wb_dealloc },
     { Py_tp_traverse, wb_traverse },

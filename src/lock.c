@@ -54,7 +54,7 @@ lock_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
                 return AW_RETURN;
             }
         }
-        if (aw_make_waiter(aw, &self->loop, &self->waiters) < 0) {
+        if (aw_make_waiter(aw, &self->waiters) < 0) {
             return AW_ERROR;
         }
         aw->state = 1;
@@ -104,14 +104,14 @@ lock_acquire(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
     if (al_no_args("Lock.acquire", nargs, kwnames) < 0) {
         return NULL;
     }
-    return lock_acquire_aw(al_state_fast(self), self, Py_True);
+    return lock_acquire_aw(WB_STATE(self), self, Py_True);
 }
 
 static PyObject *
 lock_release(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (al_no_args("Lock.release", nargs, kwnames) < 0 ||
-        lock_release_impl(al_state_fast(self), (LockObject *)self) < 0) {
+        lock_release_impl(WB_STATE(self), (LockObject *)self) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -126,7 +126,7 @@ lock_locked(PyObject *self, PyObject *Py_UNUSED(ignored))
 static PyObject *
 lock_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
-    AlState *st = al_state_fast(self);
+    AlState *st = WB_STATE(self);
     if (al_no_args("_ContextManagerMixin.__aenter__", nargs, kwnames) < 0) {
         return NULL;
     }
@@ -139,7 +139,7 @@ lock_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, 
 static PyObject *
 lock_aexit(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
-    AlState *st = al_state_fast(self);
+    AlState *st = WB_STATE(self);
     if (kwnames == NULL && nargs != 3) {
         PyErr_Format(PyExc_TypeError,
                      "_ContextManagerMixin.__aexit__() takes 4 positional arguments but %zd "
@@ -218,7 +218,7 @@ static PyType_Slot lock_slots[] = {
       (void *)PyDoc_STR("Lock()\n--\n\nA mutual-exclusion lock for asyncio tasks, behaving as "
                         "asyncio.Lock.\n\nacquire() is a coroutine; `async with lock:` acquires "
                         "and releases it. Waiters are served in FIFO order.") },
-    { Py_tp_new, PyType_GenericNew },
+    { Py_tp_new, wb_new },
     { Py_tp_init, lock_init },
     { Py_tp_dealloc, wb_dealloc },
     { Py_tp_traverse, wb_traverse },

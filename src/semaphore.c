@@ -217,7 +217,7 @@ sem_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
             *result = Py_NewRef(aw->ret);
             return AW_RETURN;
         }
-        if (aw_make_waiter(aw, &self->loop, &self->waiters) < 0) {
+        if (aw_make_waiter(aw, &self->waiters) < 0) {
             return AW_ERROR;
         }
         aw->state = 1;
@@ -320,14 +320,14 @@ sem_acquire(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, 
     if (al_no_args("Semaphore.acquire", nargs, kwnames) < 0) {
         return NULL;
     }
-    return aw_new(al_state_fast(self), self, sem_acquire_step, "Semaphore.acquire", Py_True);
+    return aw_new(WB_STATE(self), self, sem_acquire_step, "Semaphore.acquire", Py_True);
 }
 
 static PyObject *
 sem_release(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (al_no_args("Semaphore.release", nargs, kwnames) < 0 ||
-        sem_release_impl(al_state_fast(self), (SemaphoreObject *)self) < 0) {
+        sem_release_impl(WB_STATE(self), (SemaphoreObject *)self) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -337,7 +337,7 @@ static PyObject *
 bsem_release(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (al_no_args("BoundedSemaphore.release", nargs, kwnames) < 0 ||
-        bsem_release_impl(al_state_fast(self), (SemaphoreObject *)self) < 0) {
+        bsem_release_impl(WB_STATE(self), (SemaphoreObject *)self) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -349,14 +349,14 @@ sem_locked(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, P
     if (al_no_args("Semaphore.locked", nargs, kwnames) < 0) {
         return NULL;
     }
-    int r = sem_locked_impl(al_state_fast(self), (SemaphoreObject *)self);
+    int r = sem_locked_impl(WB_STATE(self), (SemaphoreObject *)self);
     return r < 0 ? NULL : PyBool_FromLong(r);
 }
 
 static PyObject *
 sem_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
-    AlState *st = al_state_fast(self);
+    AlState *st = WB_STATE(self);
     if (al_no_args("_ContextManagerMixin.__aenter__", nargs, kwnames) < 0) {
         return NULL;
     }
@@ -369,7 +369,7 @@ sem_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, P
 static PyObject *
 sem_aexit(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
-    AlState *st = al_state_fast(self);
+    AlState *st = WB_STATE(self);
     if (kwnames == NULL && nargs != 3) {
         PyErr_Format(PyExc_TypeError,
                      "_ContextManagerMixin.__aexit__() takes 4 positional arguments but %zd "
@@ -387,7 +387,7 @@ static PyObject *
 sem_repr(PyObject *op)
 {
     SemaphoreObject *self = (SemaphoreObject *)op;
-    AlState *st = al_state_of(op);
+    AlState *st = WB_STATE(op);
     if (st == NULL) {
         return NULL;
     }
@@ -472,9 +472,9 @@ bsem_init(PyObject *self, PyObject *args, PyObject *kwds)
 }
 
 static PyObject *
-sem_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
+sem_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    PyObject *self = type->tp_alloc(type, 0);
+    PyObject *self = wb_new(type, args, kwds);
     if (self != NULL) {
         ((SemaphoreObject *)self)->value = SV_FROM_INT(1);
     }
