@@ -181,6 +181,16 @@ aw_run(AlAwaitable *aw, PyObject *value, PyObject **result)
         aw->status = AW_ACTIVE;
         aw->running = 1;
         s = aw->step(aw, Py_None, result);
+        if (s == AW_RETURN && aw->arg == NULL && aw->fut == NULL && aw->sub == NULL &&
+            aw->err == NULL) {
+            /* Only the owner is held: drop it, as aw_finish would. */
+            PyObject *owner = aw->owner;
+            aw->owner = NULL;
+            aw->running = 0;
+            aw->status = AW_DONE;
+            Py_DECREF(owner);
+            return PYGEN_RETURN;
+        }
         if (s == AW_RETURN) {
             aw_finish(aw);
             return PYGEN_RETURN;
