@@ -27,6 +27,7 @@ a control and for asynclocks.
 from __future__ import annotations
 
 import asyncio
+import collections
 import gc
 import json
 import os
@@ -36,13 +37,21 @@ import warnings
 import weakref
 
 PY = sys.version_info[:2]
-WEAK: list = []  # weakrefs made by the scenarios
+WEAK: collections.deque = collections.deque(maxlen=64)  # weakrefs made by the last iterations
 LEAKY: list = []  # only the "leaky_selftest" scenario appends here
 
 
 def rss() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def persist(keep, key, factory, *args):
+    """The object stored under key in keep (a dict kept across the warm-up and
+    the measured run), made by factory(*args) the first time."""
+    if key not in keep:
+        keep[key] = factory(*args)
+    return keep[key]
 
 
 def weak(obj):
@@ -64,13 +73,12 @@ async def _cancel_and_wait(task):
 
 
 # ---------------------------------------------------------------------------
-# scenarios: async def scen(ns, n, keep) running n iterations; `keep` receives
-# persistent objects whose refcount must not grow.
+# scenarios: async def scen(ns, n, keep) running n iterations; `keep` is a dict
+# of persistent objects (see persist()) whose refcount must not grow.
 
 
 async def lock_uncontended(ns, n, keep):
-    lock = ns.Lock()
-    keep.append(lock)
+    lock = persist(keep, "lock", ns.Lock)
     for _ in range(n):
         await lock.acquire()
         assert lock.locked()
@@ -82,8 +90,7 @@ async def lock_uncontended(ns, n, keep):
 
 
 async def lock_contended(ns, n, keep):
-    lock = ns.Lock()
-    keep.append(lock)
+    lock = persist(keep, "lock", ns.Lock)
     counter = [0]
 
     async def worker():
@@ -98,8 +105,7 @@ async def lock_contended(ns, n, keep):
 
 
 async def lock_cancelled_waiters(ns, n, keep):
-    lock = ns.Lock()
-    keep.append(lock)
+    lock = persist(keep, "lock", ns.Lock)
     for _ in range(n):
         await lock.acquire()
         t = asyncio.ensure_future(lock.acquire())
@@ -120,8 +126,7 @@ async def lock_cancelled_waiters(ns, n, keep):
 
 
 async def lock_cancel_after_wakeup(ns, n, keep):
-    lock = ns.Lock()
-    keep.append(lock)
+    lock = persist(keep, "lock", ns.Lock)
     for _ in range(n):
         await lock.acquire()
         t1 = asyncio.ensure_future(lock.acquire())
@@ -140,11 +145,10 @@ async def lock_cancel_after_wakeup(ns, n, keep):
 
 
 async def timeouts(ns, n, keep):
-    lock = ns.Lock()
-    ev = ns.Event()
-    sem = ns.Semaphore(0)
-    cond = ns.Condition()
-    keep.extend([lock, ev, sem, cond])
+    lock = persist(keep, "lock", ns.Lock)
+    ev = persist(keep, "ev", ns.Event)
+    sem = persist(keep, "sem", ns.Semaphore, 0)
+    cond = persist(keep, "cond", ns.Condition)
     await lock.acquire()
     for _ in range(n):
         for aw in (lock.acquire(), ev.wait(), sem.acquire()):
@@ -175,8 +179,7 @@ async def timeouts(ns, n, keep):
 
 
 async def condition(ns, n, keep):
-    cond = ns.Condition()
-    keep.append(cond)
+    cond = persist(keep, "cond", ns.Condition)
     box = [0]
 
     async def waiter():
@@ -213,8 +216,7 @@ async def condition(ns, n, keep):
 
 
 async def condition_predicates(ns, n, keep):
-    cond = ns.Condition()
-    keep.append(cond)
+    cond = persist(keep, "cond", ns.Condition)
 
     def bad():
         raise ZeroDivisionError("pred")
@@ -225,7 +227,7 @@ async def condition_predicates(ns, n, keep):
                 await cond.wait_for(bad)
             except ZeroDivisionError:
                 pass
-            assert await cond.wait_for(lambda: i + 1) == i + 1
+            assert await cond.wait_for(lambda i=i: i + 1) == i + 1
         try:
             await cond.wait()
         except RuntimeError:
@@ -237,8 +239,7 @@ async def condition_predicates(ns, n, keep):
 
 
 async def event(ns, n, keep):
-    ev = ns.Event()
-    keep.append(ev)
+    ev = persist(keep, "ev", ns.Event)
     for _ in range(n):
         ws = [asyncio.ensure_future(ev.wait()) for _ in range(3)]
         await asyncio.sleep(0)
@@ -258,9 +259,8 @@ async def event(ns, n, keep):
 
 
 async def semaphore(ns, n, keep):
-    sem = ns.Semaphore(2)
-    bsem = ns.BoundedSemaphore(1)
-    keep.extend([sem, bsem])
+    sem = persist(keep, "sem", ns.Semaphore, 2)
+    bsem = persist(keep, "bsem", ns.BoundedSemaphore, 1)
 
     async def worker():
         async with sem:
@@ -305,8 +305,7 @@ async def semaphore(ns, n, keep):
 async def barrier(ns, n, keep):
     if ns.Barrier is None:
         return
-    b = ns.Barrier(3)
-    keep.append(b)
+    b = persist(keep, "b", ns.Barrier, 3)
     for _ in range(n):
         rs = await asyncio.gather(*[b.wait() for _ in range(3)])
         assert sorted(rs) == [0, 1, 2]
@@ -327,10 +326,10 @@ async def barrier(ns, n, keep):
         await asyncio.sleep(0)
         await _cancel_and_wait(t)
         await b.reset()
+        others = [asyncio.ensure_future(b.wait()) for _ in range(2)]
         async with b as pos:
-            assert pos is not None or True
-            break_waiters = [asyncio.ensure_future(b.wait()) for _ in range(2)]
-        await asyncio.gather(*break_waiters)
+            assert pos in (0, 1, 2), pos
+        assert sorted(await asyncio.gather(*others) + [pos]) == [0, 1, 2]
         weak(t)
 
 
@@ -356,15 +355,15 @@ async def dropped_while_waiting(ns, n, keep):
                 await c.wait()
 
         tasks.append(asyncio.ensure_future(cwait()))
+        tasks.append(asyncio.ensure_future(cond.wait_for(lambda: False)))
         if ns.Barrier is not None:
             b = ns.Barrier(2)
             objs.append(b)
             tasks.append(asyncio.ensure_future(b.wait()))
         await asyncio.sleep(0)
         await asyncio.sleep(0)
-        if i >= n - 3:
-            for o in objs + tasks:
-                weak(o)
+        for o in objs + tasks:
+            weak(o)
         del lock, ev, cond, sem, objs, tasks, cwait
         if ns.Barrier is not None:
             del b
@@ -373,9 +372,8 @@ async def dropped_while_waiting(ns, n, keep):
 
 
 async def awaitables_by_hand(ns, n, keep):
-    lock = ns.Lock()
-    ev = ns.Event()
-    keep.extend([lock, ev])
+    lock = persist(keep, "lock", ns.Lock)
+    ev = persist(keep, "ev", ns.Event)
     for _ in range(n):
         aw = lock.acquire()
         aw.close()
@@ -416,11 +414,10 @@ async def awaitables_by_hand(ns, n, keep):
 
 
 async def errors(ns, n, keep):
-    lock = ns.Lock()
-    cond = ns.Condition()
-    bsem = ns.BoundedSemaphore(1)
-    ev = ns.Event()
-    keep.extend([lock, cond, bsem, ev])
+    lock = persist(keep, "lock", ns.Lock)
+    cond = persist(keep, "cond", ns.Condition)
+    bsem = persist(keep, "bsem", ns.BoundedSemaphore, 1)
+    ev = persist(keep, "ev", ns.Event)
     calls = [
         lock.release,
         cond.notify,
@@ -457,8 +454,7 @@ async def errors(ns, n, keep):
 
 async def leaky_selftest(ns, n, keep):
     """Deliberately leaks: proves the probe can detect a leak."""
-    lock = ns.Lock()
-    keep.append(lock)
+    lock = persist(keep, "lock", ns.Lock)
     for _ in range(n):
         fut = asyncio.get_running_loop().create_future()
         fut.set_result(lock)
@@ -529,6 +525,7 @@ def main(argv) -> int:
     ns.BrokenBarrierError = getattr(asyncio, "BrokenBarrierError", None)
     scen = SCENARIOS[scen_name]
     warnings.simplefilter("ignore", RuntimeWarning)  # never-awaited coroutines
+    warnings.simplefilter("ignore", DeprecationWarning)  # throw(type, value, tb)
 
     if flavour == "uvloop":
         import uvloop
@@ -536,38 +533,37 @@ def main(argv) -> int:
         loop = uvloop.new_event_loop()
     else:
         loop = asyncio.new_event_loop()
-    destroyed = []
+    destroyed = [0]
 
     def handler(loop, ctx):
         msg = ctx.get("message", "")
         if "destroyed but it is pending" in msg:
-            destroyed.append(1)
+            destroyed[0] += 1
         else:  # pragma: no cover - reported to the test through stderr
             sys.stderr.write(f"loop exception handler: {msg} {ctx.get('exception')!r}\n")
 
     loop.set_exception_handler(handler)
     asyncio.set_event_loop(loop)
     tracemalloc.start(1)
-    keep: list = []
+    keep: dict = {}
     loop.run_until_complete(scen(ns, max(iterations // 4, 50), keep))
     gc.collect()
     WEAK.clear()
     specials = [True, False, None] if PY < (3, 12) else []
-    watched = keep + specials
-    rc0 = [sys.getrefcount(o) for o in watched]
+    watched = list(keep.values()) + specials
+    names = list(keep) + [repr(o) for o in specials]
+    rc0 = {name: sys.getrefcount(o) for name, o in zip(names, watched)}  # noqa: B905
     tm0 = tracemalloc.get_traced_memory()[0]
     rss0 = rss()
     loop.run_until_complete(scen(ns, iterations, keep))
     gc.collect()
     tm1 = tracemalloc.get_traced_memory()[0]
     rss1 = rss()
-    rc1 = [sys.getrefcount(o) for o in watched]
+    growth = {name: sys.getrefcount(o) - rc0[name] for name, o in zip(names, watched)}  # noqa: B905
     loop.run_until_complete(loop.shutdown_asyncgens())
     asyncio.set_event_loop(None)
     loop.close()
     del loop
-    keep_names = [f"{i}:{type(o).__name__}" for i, o in enumerate(keep)]
-    keep_names += [repr(o) for o in specials]
     keep.clear()
     del watched
     LEAKY_len = len(LEAKY)
@@ -583,11 +579,11 @@ def main(argv) -> int:
                 "iterations": iterations,
                 "tm_growth": tm1 - tm0,
                 "rss_growth": rss1 - rss0,
-                "refcount_growth": dict(zip(keep_names, [b - a for a, b in zip(rc0, rc1)])),
+                "refcount_growth": growth,
                 "census": cen,
                 "weak_total": len(WEAK),
                 "weak_alive": alive,
-                "destroyed_pending": len(destroyed),
+                "destroyed_pending": destroyed[0],
                 "leaky": LEAKY_len,
             }
         )

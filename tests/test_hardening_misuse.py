@@ -1,0 +1,91 @@
+"""Misuse hardening: threads, two loops, reused awaitables, odd coroutine-protocol
+calls, over-release, closed loops, interpreter shutdown with waiters, deleting
+primitives while tasks wait, gc.collect() mid-wait.
+
+Each scenario of ``tests/hardening/misuse_run.py`` runs in its own subprocess
+(a crash kills only that process) for the stdlib and for asynclocks; both must
+exit with status 0 within the timeout, print no fatal error or sanitizer
+report, and record the same trace (exception types and messages, return
+values, bracketed repr states).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import asynclocks
+import pytest
+
+# These scenarios exercise the C extension (their subprocesses check that it
+# is the one imported); with ASYNCLOCKS_NO_EXTENSIONS=1 there is none.
+pytestmark = pytest.mark.skipif(
+    asynclocks.IMPLEMENTATION != "c", reason="hardening scenarios need the C extension"
+)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUNNER = os.path.join(HERE, "hardening", "misuse_run.py")
+TIMEOUT = 60
+
+CRASH_MARKERS = (
+    "Fatal Python error",
+    "AddressSanitizer",
+    "runtime error:",
+    "Segmentation",
+    "Aborted",
+)
+
+SCENARIOS = [
+    "release_from_thread",
+    "event_set_threadsafe",
+    "hammer_from_threads",
+    "two_loops",
+    "await_twice",
+    "odd_states",
+    "close_delegating",
+    "over_release",
+    "after_loop_closed",
+    "delete_while_waiting",
+    "gc_mid_wait",
+    "shutdown_with_waiters",
+]
+
+
+def run_scenario(impl, name):
+    proc = subprocess.run(
+        [sys.executable, "-X", "faulthandler", RUNNER, impl, name],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    detail = f"{impl}/{name} exit {proc.returncode}\nstderr:\n{proc.stderr[-6000:]}"
+    assert proc.returncode == 0, detail
+    for marker in CRASH_MARKERS:
+        assert marker not in proc.stderr, detail
+    lines = proc.stdout.strip().splitlines()
+    assert lines, detail
+    return json.loads(lines[-1]), proc.stderr
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_misuse(name):
+    std, _ = run_scenario("stdlib", name)
+    al, _ = run_scenario("asynclocks", name)
+    assert al == std
+
+
+def test_shutdown_hard_exit():
+    """os._exit() with waiters pending: the freelist and module state are not
+    finalised at all; still a clean exit."""
+    env = dict(os.environ, ASYNCLOCKS_MISUSE_HARD_EXIT="1")
+    proc = subprocess.run(
+        [sys.executable, RUNNER, "asynclocks", "shutdown_with_waiters"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == ["exiting"]
