@@ -200,6 +200,9 @@ PyObject *al_reduce(PyObject *self, PyObject *args, PyObject *state);
 /* __setstate__ helper: restores __dict__, returns the inner state (new
  * reference) or NULL. */
 PyObject *al_setstate_dict(PyObject *self, PyObject *state);
+/* Check the arguments of __aexit__(exc_type, exc, tb) as Python would.
+ * 0 or -1 with TypeError. */
+int al_check_aexit(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
 /* The type's name without its module. */
 const char *al_short_name(PyTypeObject *tp);
 /* Reject arguments for a method taking none: 0 or -1 with TypeError. */

@@ -202,9 +202,8 @@ aw_run(AlAwaitable *aw, PyObject *value, PyObject **result)
         return PYGEN_ERROR;
     }
     if (aw->status == AW_DONE) {
-        if (value != NULL) {
-            PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited coroutine");
-        }
+        /* Also for throw(): the thrown exception is replaced. */
+        PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited coroutine");
         return PYGEN_ERROR;
     }
     if (aw->owner == NULL) {
@@ -253,9 +252,24 @@ aw_run(AlAwaitable *aw, PyObject *value, PyObject **result)
             s = aw->step(aw, res, result);
             Py_XDECREF(res);
         }
+        else if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+            /* A StopIteration thrown at `await fut` ends the await with
+             * its value, as the Future's iterator does. */
+            PyObject *stop = al_fetch_exc();
+            PyObject *v = ((PyStopIterationObject *)stop)->value;
+            v = Py_NewRef(v ? v : Py_None);
+            Py_DECREF(stop);
+            s = aw->step(aw, v, result);
+            Py_DECREF(v);
+        }
         else {
             s = aw->step(aw, NULL, result);
         }
+    }
+    else if (value == NULL) {
+        /* close() has closed the delegate: GeneratorExit (or what the
+         * delegate's close() raised) arrives where it was awaited. */
+        s = aw->step(aw, NULL, result);
     }
     else {
         PyErr_SetString(PyExc_RuntimeError, "awaitable has nothing to resume");
@@ -463,41 +477,36 @@ aw_iternext(PyObject *self)
         return res;
     }
     if (r == PYGEN_RETURN) {
-        set_stop(al_state_fast(self), res, 1);
+        set_stop(((AlAwaitable *)self)->st, res, 1);
     }
     return NULL;
 }
+
+static PyObject *send_result(AlAwaitable *aw, PySendResult r, PyObject *res);
 
 static PyObject *
 aw_send(PyObject *self, PyObject *arg)
 {
     PyObject *res;
     PySendResult r = aw_run((AlAwaitable *)self, arg, &res);
-    if (r == PYGEN_NEXT) {
-        return res;
-    }
-    if (r == PYGEN_RETURN) {
-        set_stop(al_state_fast(self), res, 0);
-    }
-    return NULL;
+    return send_result((AlAwaitable *)self, r, res);
 }
 
+/* The exception for throw(typ[, val[, tb]]) (new reference), or NULL with
+ * TypeError set. Messages are those of the object the stdlib would have
+ * validated them: the Future's iterator while suspended on a waiter future
+ * (at_future), the coroutine otherwise. */
 static PyObject *
-aw_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+make_exception(PyObject *const *args, Py_ssize_t nargs, int at_future)
 {
-    PyObject *typ, *val, *tb, *exc, *res;
-    if (nargs < 1 || nargs > 3) {
-        PyErr_Format(PyExc_TypeError, "throw expected at least 1 argument, got %zd", nargs);
-        if (nargs > 3) {
-            PyErr_Format(PyExc_TypeError, "throw expected at most 3 arguments, got %zd", nargs);
-        }
-        return NULL;
-    }
-    typ = args[0];
-    val = nargs > 1 ? args[1] : Py_None;
-    tb = nargs > 2 ? args[2] : Py_None;
+    PyObject *typ = args[0];
+    PyObject *val = nargs > 1 ? args[1] : Py_None;
+    PyObject *tb = nargs > 2 ? args[2] : Py_None;
+    PyObject *exc;
     if (tb != Py_None && !PyTraceBack_Check(tb)) {
-        PyErr_SetString(PyExc_TypeError, "throw() third argument must be a traceback object");
+        PyErr_SetString(PyExc_TypeError, at_future
+                                           ? "throw() third argument must be a traceback"
+                                           : "throw() third argument must be a traceback object");
         return NULL;
     }
     if (PyExceptionClass_Check(typ)) {
@@ -515,24 +524,108 @@ aw_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         exc = Py_NewRef(typ);
     }
     else {
-        PyErr_Format(PyExc_TypeError,
-                     "exceptions must be classes or instances deriving from "
-                     "BaseException, not %s",
-                     Py_TYPE(typ)->tp_name);
+        if (at_future) {
+            PyErr_SetString(PyExc_TypeError, "exceptions must be classes deriving BaseException "
+                                             "or instances of such a class");
+        }
+        else {
+            PyErr_Format(PyExc_TypeError,
+                         "exceptions must be classes or instances deriving from "
+                         "BaseException, not %s",
+                         Py_TYPE(typ)->tp_name);
+        }
         return NULL;
     }
     if (tb != Py_None) {
         PyException_SetTraceback(exc, tb);
     }
-    al_restore_exc(exc);
-    PySendResult r = aw_run((AlAwaitable *)self, NULL, &res);
+    return exc;
+}
+
+/* What send()/throw() return for a PySendResult: the yielded value, or
+ * NULL with StopIteration(value) or the error set. */
+static PyObject *
+send_result(AlAwaitable *aw, PySendResult r, PyObject *res)
+{
     if (r == PYGEN_NEXT) {
         return res;
     }
     if (r == PYGEN_RETURN) {
-        set_stop(al_state_fast(self), res, 0);
+        set_stop(aw->st, res, 0);
     }
     return NULL;
+}
+
+static PyObject *aw_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+
+/* throw() while delegating to aw->sub: the arguments go to the delegate as
+ * they are (as the interpreter does for `await`); if it finishes, its
+ * return value or exception resumes aw. */
+static PyObject *
+throw_into_sub(AlAwaitable *aw, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *sub = Py_NewRef(aw->sub);
+    PyObject *r = NULL;
+    aw->running = 1;
+    if (Py_IS_TYPE(sub, aw->st->Awaitable_Type)) {
+        r = aw_throw(sub, args, nargs);
+    }
+    else {
+        PyObject *meth;
+        int rc = PyObject_GetOptionalAttr_compat(sub, aw->st->str_throw, &meth);
+        if (rc > 0) {
+            r = PyObject_Vectorcall(meth, args, (size_t)nargs, NULL);
+            Py_DECREF(meth);
+        }
+        else if (rc == 0) {
+            /* No throw(): raised at the await itself. */
+            PyObject *exc = make_exception(args, nargs, 0);
+            if (exc != NULL) {
+                al_restore_exc(exc);
+            }
+        }
+    }
+    aw->running = 0;
+    Py_DECREF(sub);
+    if (r != NULL) {
+        return r; /* the delegate yielded */
+    }
+    PyObject *val = NULL;
+    if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        PyObject *stop = al_fetch_exc();
+        PyObject *v = ((PyStopIterationObject *)stop)->value;
+        val = Py_NewRef(v ? v : Py_None);
+        Py_DECREF(stop);
+    }
+    Py_CLEAR(aw->sub);
+    aw->running = 1;
+    PyObject *res = NULL;
+    AwStep s = aw->step(aw, val, &res);
+    Py_XDECREF(val);
+    PySendResult pr = aw_continue(aw, s, &res);
+    return send_result(aw, pr, res);
+}
+
+static PyObject *
+aw_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    AlAwaitable *aw = (AlAwaitable *)self;
+    PyObject *res;
+    if (nargs < 1 || nargs > 3) {
+        PyErr_Format(PyExc_TypeError, "throw expected at %s %d argument%s, got %zd",
+                     nargs < 1 ? "least" : "most", nargs < 1 ? 1 : 3, nargs < 1 ? "" : "s", nargs);
+        return NULL;
+    }
+    if (aw->status == AW_ACTIVE && aw->sub != NULL && !aw->running) {
+        return throw_into_sub(aw, args, nargs);
+    }
+    PyObject *exc = make_exception(args, nargs, aw->status == AW_ACTIVE && aw->fut != NULL);
+    if (exc == NULL) {
+        return NULL;
+    }
+    al_restore_exc(exc);
+    PySendResult r = aw_run(aw, NULL, &res);
+    return send_result(aw, r, res);
 }
 
 static PyObject *

@@ -541,3 +541,63 @@ al_setstate_dict(PyObject *self, PyObject *state)
     }
     return Py_NewRef(PyTuple_GET_ITEM(state, 0));
 }
+
+/* ------------------------------------------------------------------ */
+/* Arguments of _ContextManagerMixin.__aexit__(self, exc_type, exc, tb),
+ * checked in the order and with the messages of a Python function. */
+
+int
+al_check_aexit(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const names[3] = { "exc_type", "exc", "tb" };
+    static const char *const q = "_ContextManagerMixin.__aexit__";
+    int filled[3] = { nargs > 0, nargs > 1, nargs > 2 };
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    (void)args;
+    for (Py_ssize_t k = 0; k < nkw; k++) {
+        PyObject *key = PyTuple_GET_ITEM(kwnames, k);
+        int i = 0;
+        while (i < 3 && PyUnicode_CompareWithASCIIString(key, names[i]) != 0) {
+            i++;
+        }
+        if (i == 3) {
+            PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", q, key);
+            return -1;
+        }
+        if (filled[i]) {
+            PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", q,
+                         names[i]);
+            return -1;
+        }
+        filled[i] = 1;
+    }
+    if (nargs > 3) {
+        PyErr_Format(PyExc_TypeError, "%s() takes 4 positional arguments but %zd were given", q,
+                     nargs + 1);
+        return -1;
+    }
+    const char *missing[3];
+    int n = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!filled[i]) {
+            missing[n++] = names[i];
+        }
+    }
+    if (n == 1) {
+        PyErr_Format(PyExc_TypeError, "%s() missing 1 required positional argument: '%s'", q,
+                     missing[0]);
+        return -1;
+    }
+    if (n == 2) {
+        PyErr_Format(PyExc_TypeError, "%s() missing 2 required positional arguments: '%s' and '%s'",
+                     q, missing[0], missing[1]);
+        return -1;
+    }
+    if (n == 3) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s() missing 3 required positional arguments: '%s', '%s', and '%s'", q,
+                     missing[0], missing[1], missing[2]);
+        return -1;
+    }
+    return 0;
+}

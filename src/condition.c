@@ -535,13 +535,9 @@ cond_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, 
 }
 
 static PyObject *
-cond_aexit(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
+cond_aexit(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    if (kwnames == NULL && nargs != 3) {
-        PyErr_Format(PyExc_TypeError,
-                     "_ContextManagerMixin.__aexit__() takes 4 positional arguments but %zd "
-                     "were given",
-                     nargs + 1);
+    if (al_check_aexit(args, nargs, kwnames) < 0) {
         return NULL;
     }
     return aw_new(WB_STATE(self), self, cond_aexit_step, "_ContextManagerMixin.__aexit__", Py_None);

@@ -63,15 +63,21 @@ event_set(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyOb
 }
 
 static PyObject *
-event_clear(PyObject *self, PyObject *Py_UNUSED(ignored))
+event_clear(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
+    if (al_no_args("Event.clear", nargs, kwnames) < 0) {
+        return NULL;
+    }
     ((EventObject *)self)->value = 0;
     Py_RETURN_NONE;
 }
 
 static PyObject *
-event_is_set(PyObject *self, PyObject *Py_UNUSED(ignored))
+event_is_set(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
+    if (al_no_args("Event.is_set", nargs, kwnames) < 0) {
+        return NULL;
+    }
     return PyBool_FromLong(((EventObject *)self)->value);
 }
 
@@ -124,8 +130,8 @@ static PyMethodDef event_methods[] = {
       PyDoc_STR("wait()\n--\n\nWait until the flag is true (a coroutine); return True.") },
     { "set", CMETH(event_set), METH_CM,
       PyDoc_STR("set()\n--\n\nSet the flag and wake every waiter.") },
-    { "clear", event_clear, METH_NOARGS, PyDoc_STR("clear()\n--\n\nReset the flag to false.") },
-    { "is_set", event_is_set, METH_NOARGS,
+    { "clear", CMETH(event_clear), METH_CM, PyDoc_STR("clear()\n--\n\nReset the flag to false.") },
+    { "is_set", CMETH(event_is_set), METH_CM,
       PyDoc_STR("is_set()\n--\n\nReturn True if the flag is true.") },
     { "__reduce__", event_reduce, METH_NOARGS, NULL },
     { "__setstate__", event_setstate, METH_O, NULL },

@@ -118,8 +118,11 @@ lock_release(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
 }
 
 static PyObject *
-lock_locked(PyObject *self, PyObject *Py_UNUSED(ignored))
+lock_locked(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
+    if (al_no_args("Lock.locked", nargs, kwnames) < 0) {
+        return NULL;
+    }
     return PyBool_FromLong(((LockObject *)self)->locked);
 }
 
@@ -137,14 +140,10 @@ lock_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, 
 }
 
 static PyObject *
-lock_aexit(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
+lock_aexit(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     AlState *st = WB_STATE(self);
-    if (kwnames == NULL && nargs != 3) {
-        PyErr_Format(PyExc_TypeError,
-                     "_ContextManagerMixin.__aexit__() takes 4 positional arguments but %zd "
-                     "were given",
-                     nargs + 1);
+    if (al_check_aexit(args, nargs, kwnames) < 0) {
         return NULL;
     }
     if (Py_IS_TYPE(self, st->Lock_Type)) {
@@ -204,7 +203,7 @@ static PyMethodDef lock_methods[] = {
     { "release", CMETH(lock_release), METH_CM,
       PyDoc_STR("release()\n--\n\nRelease the lock and let the first waiter, if any, proceed."
                 "\n\nRaises RuntimeError if the lock is not locked.") },
-    { "locked", lock_locked, METH_NOARGS,
+    { "locked", CMETH(lock_locked), METH_CM,
       PyDoc_STR("locked()\n--\n\nReturn True if the lock is acquired.") },
     { "__aenter__", CMETH(lock_aenter), METH_CM, PyDoc_STR("Await acquire(); return None.") },
     { "__aexit__", CMETH(lock_aexit), METH_CM, PyDoc_STR("Call release().") },

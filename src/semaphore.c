@@ -367,14 +367,10 @@ sem_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, P
 }
 
 static PyObject *
-sem_aexit(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
+sem_aexit(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     AlState *st = WB_STATE(self);
-    if (kwnames == NULL && nargs != 3) {
-        PyErr_Format(PyExc_TypeError,
-                     "_ContextManagerMixin.__aexit__() takes 4 positional arguments but %zd "
-                     "were given",
-                     nargs + 1);
+    if (al_check_aexit(args, nargs, kwnames) < 0) {
         return NULL;
     }
     if (is_exact(st, self)) {
