@@ -180,6 +180,8 @@ int al_fut_cancelled(AlState *st, PyObject *fut);
 int al_fut_set_result(AlState *st, PyObject *fut, PyObject *value);
 /* Call obj.name() with no argument: new reference or NULL. */
 PyObject *al_call_method0(PyObject *obj, PyObject *name);
+/* bool(obj.name()): 1, 0 or -1 on error. */
+int al_call_bool(PyObject *obj, PyObject *name);
 /* 1 if every future in q is cancelled (or q is empty), 0 if not, -1 error. */
 int al_all_cancelled(AlState *st, WaitQ **qp);
 /* `<` + object.__repr__(self)[1:-1] + ` [extra]>`; steals extra. */
@@ -203,6 +205,17 @@ PyObject *al_setstate_dict(PyObject *self, PyObject *state);
 /* Check the arguments of __aexit__(exc_type, exc, tb) as Python would.
  * 0 or -1 with TypeError. */
 int al_check_aexit(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
+/* The repr of a primitive whose state is `state`, with the waiter count
+ * appended when there are waiters: "<... [locked, waiters:2]>". */
+PyObject *al_state_repr(PyObject *self, const char *state, WaitQ *waiters);
+/* __reduce__ and __setstate__ of a primitive whose state is one flag. */
+PyObject *al_reduce_flag(PyObject *self, int flag);
+PyObject *al_setstate_flag(PyObject *self, PyObject *state, char *flag);
+/* Parse the one argument `pname` (required or optional) of method
+ * `qualname`, given by position or keyword; *out is a borrowed value, or
+ * NULL when an optional one is absent. 0 or -1. */
+int al_parse_one_arg(const char *qualname, const char *pname, int required, PyObject *const *args,
+                     Py_ssize_t nargs, PyObject *kwnames, PyObject **out);
 /* The type's name without its module. */
 const char *al_short_name(PyTypeObject *tp);
 /* Reject arguments for a method taking none: 0 or -1 with TypeError. */

@@ -58,6 +58,18 @@ set_stop(AlState *st, PyObject *value, int silent_none)
 
 static PySendResult aw_run(AlAwaitable *aw, PyObject *value, PyObject **result);
 
+/* Take the StopIteration being raised and return its value (new
+ * reference; None if it has none). */
+static PyObject *
+stop_value(void)
+{
+    PyObject *stop = al_fetch_exc();
+    PyObject *v = ((PyStopIterationObject *)stop)->value;
+    v = Py_NewRef(v ? v : Py_None);
+    Py_DECREF(stop);
+    return v;
+}
+
 /* Forward value (or, when NULL, the current exception) to aw->sub, as the
  * interpreter does for `await sub`. *out: yielded or returned value. */
 static PySendResult
@@ -90,13 +102,25 @@ send_to_sub(AlState *st, AlAwaitable *aw, PyObject *value, PyObject **out)
         return PYGEN_NEXT;
     }
     if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
-        PyObject *stop = al_fetch_exc();
-        PyObject *v = ((PyStopIterationObject *)stop)->value;
-        *out = Py_NewRef(v ? v : Py_None);
-        Py_DECREF(stop);
+        *out = stop_value();
         return PYGEN_RETURN;
     }
     return PYGEN_ERROR;
+}
+
+/* The delegate aw->sub has finished with r: PYGEN_RETURN with its value in
+ * out (stolen), or PYGEN_ERROR with the exception set. Drop it and resume
+ * the step with that outcome. */
+static AwStep
+resume_after_sub(AlAwaitable *aw, PySendResult r, PyObject *out, PyObject **result)
+{
+    Py_CLEAR(aw->sub);
+    if (r != PYGEN_RETURN) {
+        return aw->step(aw, NULL, result);
+    }
+    AwStep s = aw->step(aw, out, result);
+    Py_DECREF(out);
+    return s;
 }
 
 /* Mark aw finished and drop what it holds, as a finished coroutine drops
@@ -138,14 +162,7 @@ aw_continue(AlAwaitable *aw, AwStep s, PyObject **result)
                 aw->running = 0;
                 return PYGEN_NEXT;
             }
-            Py_CLEAR(aw->sub);
-            if (r == PYGEN_RETURN) {
-                s = aw->step(aw, out, result);
-                Py_DECREF(out);
-            }
-            else {
-                s = aw->step(aw, NULL, result);
-            }
+            s = resume_after_sub(aw, r, out, result);
             continue;
         }
         break;
@@ -229,14 +246,7 @@ aw_run(AlAwaitable *aw, PyObject *value, PyObject **result)
             aw->running = 0;
             return PYGEN_NEXT;
         }
-        Py_CLEAR(aw->sub);
-        if (r == PYGEN_RETURN) {
-            s = aw->step(aw, out, result);
-            Py_DECREF(out);
-        }
-        else {
-            s = aw->step(aw, NULL, result);
-        }
+        s = resume_after_sub(aw, r, out, result);
     }
     else if (aw->fut != NULL) {
         if (value != NULL) {
@@ -255,10 +265,7 @@ aw_run(AlAwaitable *aw, PyObject *value, PyObject **result)
         else if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
             /* A StopIteration thrown at `await fut` ends the await with
              * its value, as the Future's iterator does. */
-            PyObject *stop = al_fetch_exc();
-            PyObject *v = ((PyStopIterationObject *)stop)->value;
-            v = Py_NewRef(v ? v : Py_None);
-            Py_DECREF(stop);
+            PyObject *v = stop_value();
             s = aw->step(aw, v, result);
             Py_DECREF(v);
         }
@@ -591,17 +598,14 @@ throw_into_sub(AlAwaitable *aw, PyObject *const *args, Py_ssize_t nargs)
         return r; /* the delegate yielded */
     }
     PyObject *val = NULL;
+    PySendResult fin = PYGEN_ERROR;
     if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
-        PyObject *stop = al_fetch_exc();
-        PyObject *v = ((PyStopIterationObject *)stop)->value;
-        val = Py_NewRef(v ? v : Py_None);
-        Py_DECREF(stop);
+        val = stop_value();
+        fin = PYGEN_RETURN;
     }
-    Py_CLEAR(aw->sub);
     aw->running = 1;
     PyObject *res = NULL;
-    AwStep s = aw->step(aw, val, &res);
-    Py_XDECREF(val);
+    AwStep s = resume_after_sub(aw, fin, val, &res);
     PySendResult pr = aw_continue(aw, s, &res);
     return send_result(aw, pr, res);
 }

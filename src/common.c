@@ -171,8 +171,8 @@ al_call_method0(PyObject *obj, PyObject *name)
     return PyObject_VectorcallMethod(name, &obj, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
 }
 
-static int
-call_bool(PyObject *obj, PyObject *name)
+int
+al_call_bool(PyObject *obj, PyObject *name)
 {
     PyObject *r = al_call_method0(obj, name);
     if (r == NULL) {
@@ -186,13 +186,13 @@ call_bool(PyObject *obj, PyObject *name)
 int
 al_fut_done(AlState *st, PyObject *fut)
 {
-    return call_bool(fut, st->str_done);
+    return al_call_bool(fut, st->str_done);
 }
 
 int
 al_fut_cancelled(AlState *st, PyObject *fut)
 {
-    return call_bool(fut, st->str_cancelled);
+    return al_call_bool(fut, st->str_cancelled);
 }
 
 int
@@ -597,6 +597,77 @@ al_check_aexit(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
         PyErr_Format(PyExc_TypeError,
                      "%s() missing 3 required positional arguments: '%s', '%s', and '%s'", q,
                      missing[0], missing[1], missing[2]);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Shared pieces of the primitives' methods. */
+
+PyObject *
+al_state_repr(PyObject *self, const char *state, WaitQ *waiters)
+{
+    Py_ssize_t n = wq_len(waiters);
+    return al_repr(self, n ? PyUnicode_FromFormat("%s, waiters:%zd", state, n)
+                           : PyUnicode_FromString(state));
+}
+
+PyObject *
+al_reduce_flag(PyObject *self, int flag)
+{
+    return al_reduce(self, PyTuple_New(0), PyBool_FromLong(flag));
+}
+
+PyObject *
+al_setstate_flag(PyObject *self, PyObject *state, char *flag)
+{
+    PyObject *inner = al_setstate_dict(self, state);
+    if (inner == NULL) {
+        return NULL;
+    }
+    int b = PyObject_IsTrue(inner);
+    Py_DECREF(inner);
+    if (b < 0) {
+        return NULL;
+    }
+    *flag = (char)b;
+    Py_RETURN_NONE;
+}
+
+int
+al_parse_one_arg(const char *qualname, const char *pname, int required, PyObject *const *args,
+                 Py_ssize_t nargs, PyObject *kwnames, PyObject **out)
+{
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    *out = NULL;
+    if (nargs > 1) {
+        PyErr_Format(PyExc_TypeError,
+                     required ? "%s() takes 2 positional arguments but %zd were given"
+                              : "%s() takes from 1 to 2 positional arguments but %zd were given",
+                     qualname, nargs + 1);
+        return -1;
+    }
+    if (nargs == 1) {
+        *out = args[0];
+    }
+    for (Py_ssize_t i = 0; i < nkw; i++) {
+        PyObject *key = PyTuple_GET_ITEM(kwnames, i);
+        if (PyUnicode_CompareWithASCIIString(key, pname) != 0) {
+            PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", qualname,
+                         key);
+            return -1;
+        }
+        if (*out != NULL) {
+            PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", qualname,
+                         pname);
+            return -1;
+        }
+        *out = args[nargs + i];
+    }
+    if (required && *out == NULL) {
+        PyErr_Format(PyExc_TypeError, "%s() missing 1 required positional argument: '%s'", qualname,
+                     pname);
         return -1;
     }
     return 0;

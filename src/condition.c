@@ -18,13 +18,7 @@ cond_locked(AlState *st, ConditionObject *self)
     if (is_our_lock(st, self->lock)) {
         return ((LockObject *)self->lock)->locked;
     }
-    PyObject *r = al_call_method0(self->lock, st->str_locked);
-    if (r == NULL) {
-        return -1;
-    }
-    int b = PyObject_IsTrue(r);
-    Py_DECREF(r);
-    return b;
+    return al_call_bool(self->lock, st->str_locked);
 }
 
 int
@@ -314,35 +308,8 @@ cond_wait(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, Py
 static PyObject *
 cond_wait_for(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *pred = NULL;
-    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-    if (nargs > 1) {
-        PyErr_Format(PyExc_TypeError,
-                     "Condition.wait_for() takes 2 positional arguments but %zd were given",
-                     nargs + 1);
-        return NULL;
-    }
-    if (nargs == 1) {
-        pred = args[0];
-    }
-    for (Py_ssize_t i = 0; i < nkw; i++) {
-        PyObject *key = PyTuple_GET_ITEM(kwnames, i);
-        if (PyUnicode_CompareWithASCIIString(key, "predicate") != 0) {
-            PyErr_Format(PyExc_TypeError,
-                         "Condition.wait_for() got an unexpected keyword argument '%U'", key);
-            return NULL;
-        }
-        if (pred != NULL) {
-            PyErr_SetString(PyExc_TypeError,
-                            "Condition.wait_for() got multiple values for argument 'predicate'");
-            return NULL;
-        }
-        pred = args[nargs + i];
-    }
-    if (pred == NULL) {
-        PyErr_SetString(PyExc_TypeError,
-                        "Condition.wait_for() missing 1 required positional argument: "
-                        "'predicate'");
+    PyObject *pred;
+    if (al_parse_one_arg("Condition.wait_for", "predicate", 1, args, nargs, kwnames, &pred) < 0) {
         return NULL;
     }
     PyObject *aw = aw_new(WB_STATE(self), self, cond_wait_for_step, "Condition.wait_for", NULL);
@@ -357,31 +324,9 @@ cond_notify(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject *kwn
 {
     ConditionObject *self = (ConditionObject *)op;
     AlState *st = WB_STATE(op);
-    PyObject *n = NULL;
-    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-    if (nargs > 1) {
-        PyErr_Format(PyExc_TypeError,
-                     "Condition.notify() takes from 1 to 2 positional arguments but %zd were "
-                     "given",
-                     nargs + 1);
+    PyObject *n;
+    if (al_parse_one_arg("Condition.notify", "n", 0, args, nargs, kwnames, &n) < 0) {
         return NULL;
-    }
-    if (nargs == 1) {
-        n = args[0];
-    }
-    for (Py_ssize_t i = 0; i < nkw; i++) {
-        PyObject *key = PyTuple_GET_ITEM(kwnames, i);
-        if (PyUnicode_CompareWithASCIIString(key, "n") != 0) {
-            PyErr_Format(PyExc_TypeError,
-                         "Condition.notify() got an unexpected keyword argument '%U'", key);
-            return NULL;
-        }
-        if (n != NULL) {
-            PyErr_SetString(PyExc_TypeError,
-                            "Condition.notify() got multiple values for argument 'n'");
-            return NULL;
-        }
-        n = args[nargs + i];
     }
     int locked = cond_locked(st, self);
     if (locked < 0) {
@@ -547,19 +492,11 @@ static PyObject *
 cond_repr(PyObject *op)
 {
     ConditionObject *self = (ConditionObject *)op;
-    AlState *st = WB_STATE(op);
-    if (st == NULL) {
-        return NULL;
-    }
-    int locked = cond_locked(st, self);
+    int locked = cond_locked(WB_STATE(op), self);
     if (locked < 0) {
         return NULL;
     }
-    const char *state = locked ? "locked" : "unlocked";
-    PyObject *extra = wq_len(self->waiters)
-                        ? PyUnicode_FromFormat("%s, waiters:%zd", state, wq_len(self->waiters))
-                        : PyUnicode_FromString(state);
-    return al_repr(op, extra);
+    return al_state_repr(op, locked ? "locked" : "unlocked", self->waiters);
 }
 
 /* Install `lock` (None: a new Lock); foreign locks must have the three

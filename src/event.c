@@ -85,33 +85,19 @@ static PyObject *
 event_repr(PyObject *self)
 {
     EventObject *ev = (EventObject *)self;
-    const char *state = ev->value ? "set" : "unset";
-    PyObject *extra = wq_len(ev->waiters)
-                        ? PyUnicode_FromFormat("%s, waiters:%zd", state, wq_len(ev->waiters))
-                        : PyUnicode_FromString(state);
-    return al_repr(self, extra);
+    return al_state_repr(self, ev->value ? "set" : "unset", ev->waiters);
 }
 
 static PyObject *
 event_reduce(PyObject *self, PyObject *Py_UNUSED(ignored))
 {
-    return al_reduce(self, PyTuple_New(0), PyBool_FromLong(((EventObject *)self)->value));
+    return al_reduce_flag(self, ((EventObject *)self)->value);
 }
 
 static PyObject *
 event_setstate(PyObject *self, PyObject *state)
 {
-    PyObject *inner = al_setstate_dict(self, state);
-    if (inner == NULL) {
-        return NULL;
-    }
-    int b = PyObject_IsTrue(inner);
-    Py_DECREF(inner);
-    if (b < 0) {
-        return NULL;
-    }
-    ((EventObject *)self)->value = (char)b;
-    Py_RETURN_NONE;
+    return al_setstate_flag(self, state, &((EventObject *)self)->value);
 }
 
 static int

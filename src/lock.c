@@ -156,33 +156,19 @@ static PyObject *
 lock_repr(PyObject *self)
 {
     LockObject *lk = (LockObject *)self;
-    const char *state = lk->locked ? "locked" : "unlocked";
-    PyObject *extra = wq_len(lk->waiters)
-                        ? PyUnicode_FromFormat("%s, waiters:%zd", state, wq_len(lk->waiters))
-                        : PyUnicode_FromString(state);
-    return al_repr(self, extra);
+    return al_state_repr(self, lk->locked ? "locked" : "unlocked", lk->waiters);
 }
 
 static PyObject *
 lock_reduce(PyObject *self, PyObject *Py_UNUSED(ignored))
 {
-    return al_reduce(self, PyTuple_New(0), PyBool_FromLong(((LockObject *)self)->locked));
+    return al_reduce_flag(self, ((LockObject *)self)->locked);
 }
 
 static PyObject *
 lock_setstate(PyObject *self, PyObject *state)
 {
-    PyObject *inner = al_setstate_dict(self, state);
-    if (inner == NULL) {
-        return NULL;
-    }
-    int b = PyObject_IsTrue(inner);
-    Py_DECREF(inner);
-    if (b < 0) {
-        return NULL;
-    }
-    ((LockObject *)self)->locked = (char)b;
-    Py_RETURN_NONE;
+    return al_setstate_flag(self, state, &((LockObject *)self)->locked);
 }
 
 static int
