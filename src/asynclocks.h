@@ -94,12 +94,6 @@ extern struct PyModuleDef al_module_def;
  * module. Borrowed; NULL with TypeError set when not found. */
 AlState *al_state_from_type(PyTypeObject *tp);
 
-static inline AlState *
-al_state_of(PyObject *self)
-{
-    return al_state_from_type(Py_TYPE(self));
-}
-
 /* Module state of one of our objects (borrowed; NULL with TypeError set if
  * not found): direct for our own types, through the MRO for subclasses. */
 static inline AlState *
@@ -152,6 +146,9 @@ PyObject *aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name
 /* Create a waiter future on the running loop the owner is bound to (see
  * al_get_loop), store it in aw->fut and append it to *qp. 0 or -1. */
 int aw_make_waiter(AlAwaitable *aw, WaitQ **qp);
+/* The first half of aw_make_waiter: create the future and store it in
+ * aw->fut, without queueing it. 0 or -1. */
+int aw_create_waiter(AlAwaitable *aw, WaitQ **qp);
 /* Start awaiting awaitable `o` (stolen): stores its iterator in aw->sub.
  * Returns AW_AWAIT, or AW_ERROR. */
 AwStep aw_await(AlAwaitable *aw, PyObject *o);
@@ -319,6 +316,9 @@ PyObject *cond_wait_aw(AlState *st, PyObject *cond);
 int cond_locked(AlState *st, ConditionObject *self);
 int cond_release(AlState *st, ConditionObject *self);
 int cond_notify_n(AlState *st, ConditionObject *self, Py_ssize_t n);
+/* RuntimeError unless the condition's lock is held (what notify() checks
+ * first). 0 or -1. */
+int cond_check_locked(AlState *st, ConditionObject *self);
 PyObject *cond_new_internal(AlState *st);
 
 /* __aexit__ of a subclass instance: an awaitable that calls

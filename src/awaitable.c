@@ -324,7 +324,7 @@ aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject
 }
 
 int
-aw_make_waiter(AlAwaitable *aw, WaitQ **qp)
+aw_create_waiter(AlAwaitable *aw, WaitQ **qp)
 {
     AlState *st = aw->st;
     PyObject *loop = al_get_loop(st, aw->owner, qp);
@@ -337,12 +337,17 @@ aw_make_waiter(AlAwaitable *aw, WaitQ **qp)
     if (fut == NULL) {
         return -1;
     }
-    if (wq_append(qp, fut) < 0) {
-        Py_DECREF(fut);
-        return -1;
-    }
     Py_XSETREF(aw->fut, fut);
     return 0;
+}
+
+int
+aw_make_waiter(AlAwaitable *aw, WaitQ **qp)
+{
+    if (aw_create_waiter(aw, qp) < 0) {
+        return -1;
+    }
+    return wq_append(qp, aw->fut);
 }
 
 AwStep

@@ -18,12 +18,7 @@ static int
 barrier_notify_all(AlState *st, BarrierObject *self)
 {
     ConditionObject *cond = (ConditionObject *)self->cond;
-    int locked = cond_locked(st, cond);
-    if (locked < 0) {
-        return -1;
-    }
-    if (!locked) {
-        PyErr_SetString(PyExc_RuntimeError, "cannot notify on un-acquired lock");
+    if (cond_check_locked(st, cond) < 0) {
         return -1;
     }
     return cond_notify_n(st, cond, wq_len(cond->waiters));

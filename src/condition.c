@@ -71,6 +71,16 @@ cond_notify_n(AlState *st, ConditionObject *self, Py_ssize_t n)
     return 0;
 }
 
+int
+cond_check_locked(AlState *st, ConditionObject *self)
+{
+    int locked = cond_locked(st, self);
+    if (locked == 0) {
+        PyErr_SetString(PyExc_RuntimeError, "cannot notify on un-acquired lock");
+    }
+    return locked > 0 ? 0 : -1;
+}
+
 /* Condition._notify(n) for any object n, compared as the stdlib does
  * (`idx >= n`, only when there is a waiter to look at). 0 or -1. */
 static int
@@ -177,14 +187,7 @@ cond_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         }
 #if AL_PY313
         /* fut = self._get_loop().create_future(); self.release() */
-        PyObject *loop = al_get_loop(st, aw->owner, &self->waiters);
-        if (loop == NULL) {
-            return AW_ERROR;
-        }
-        aw->fut = PyObject_VectorcallMethod(st->str_create_future, &loop,
-                                            1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-        Py_DECREF(loop);
-        if (aw->fut == NULL || cond_release(st, self) < 0) {
+        if (aw_create_waiter(aw, &self->waiters) < 0 || cond_release(st, self) < 0) {
             return AW_ERROR;
         }
         if (wq_append(&self->waiters, aw->fut) < 0) {
@@ -328,12 +331,7 @@ cond_notify(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject *kwn
     if (al_parse_one_arg("Condition.notify", "n", 0, args, nargs, kwnames, &n) < 0) {
         return NULL;
     }
-    int locked = cond_locked(st, self);
-    if (locked < 0) {
-        return NULL;
-    }
-    if (!locked) {
-        PyErr_SetString(PyExc_RuntimeError, "cannot notify on un-acquired lock");
+    if (cond_check_locked(st, self) < 0) {
         return NULL;
     }
     if ((n == NULL ? cond_notify_n(st, self, 1) : cond_notify_obj(st, self, n)) < 0) {
@@ -351,15 +349,7 @@ cond_notify_all(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs
         return NULL;
     }
     if (Py_IS_TYPE(op, st->Condition_Type)) {
-        int locked = cond_locked(st, self);
-        if (locked < 0) {
-            return NULL;
-        }
-        if (!locked) {
-            PyErr_SetString(PyExc_RuntimeError, "cannot notify on un-acquired lock");
-            return NULL;
-        }
-        if (cond_notify_n(st, self, wq_len(self->waiters)) < 0) {
+        if (cond_check_locked(st, self) < 0 || cond_notify_n(st, self, wq_len(self->waiters)) < 0) {
             return NULL;
         }
         Py_RETURN_NONE;

@@ -183,19 +183,6 @@ is_exact(AlState *st, PyObject *self)
     return Py_IS_TYPE(self, st->Semaphore_Type) || Py_IS_TYPE(self, st->BoundedSemaphore_Type);
 }
 
-/* bool(self.locked()): 1, 0 or -1. */
-static int
-call_locked(AlState *st, PyObject *self)
-{
-    PyObject *r = al_call_method0(self, st->str_locked);
-    if (r == NULL) {
-        return -1;
-    }
-    int b = PyObject_IsTrue(r);
-    Py_DECREF(r);
-    return b;
-}
-
 /* Body of Semaphore.acquire(); aw->ret is its return value. */
 static AwStep
 sem_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
@@ -205,8 +192,8 @@ sem_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 
     if (aw->state == 0) {
         /* self.locked(): a subclass may override it. */
-        int locked =
-          is_exact(st, aw->owner) ? sem_locked_impl(st, self) : call_locked(st, aw->owner);
+        int locked = is_exact(st, aw->owner) ? sem_locked_impl(st, self)
+                                             : al_call_bool(aw->owner, st->str_locked);
         if (locked < 0) {
             return AW_ERROR;
         }
@@ -384,10 +371,7 @@ sem_repr(PyObject *op)
 {
     SemaphoreObject *self = (SemaphoreObject *)op;
     AlState *st = WB_STATE(op);
-    if (st == NULL) {
-        return NULL;
-    }
-    int locked = is_exact(st, op) ? sem_locked_impl(st, self) : call_locked(st, op);
+    int locked = is_exact(st, op) ? sem_locked_impl(st, self) : al_call_bool(op, st->str_locked);
     if (locked < 0) {
         return NULL;
     }
