@@ -11,6 +11,12 @@
 #define AL_PY311 (PY_VERSION_HEX >= 0x030B0000)
 #define AL_PY313 (PY_VERSION_HEX >= 0x030D0000)
 
+#if defined(__GNUC__) || defined(__clang__)
+#define AL_NOINLINE __attribute__((noinline))
+#else
+#define AL_NOINLINE
+#endif
+
 /* ------------------------------------------------------------------ */
 /* Waiter queue: a growable ring of strong references to futures.      */
 
@@ -84,8 +90,13 @@ typedef struct {
     PyObject *str_throw;
     PyObject *str_close;
     PyObject *str_blocking;
+    /* Recycled awaitables: finished, still GC-tracked, each holding a
+     * reference to Awaitable_Type and owned (refcount 1) by this list, linked
+     * through `next`. Taking one costs no allocation, no PyObject_Init and no
+     * GC (un)tracking. m_traverse visits them, m_clear frees them. */
     AlAwaitable *freelist;
     int numfree;
+    int closing; /* m_clear has run: free awaitables instead of recycling them */
 } AlState;
 
 extern struct PyModuleDef al_module_def;
@@ -127,22 +138,54 @@ struct AlAwaitable {
     PyObject_HEAD
     AlState *st; /* module state (the type keeps the module alive) */
     AwStepFunc step;
-    const char *name; /* qualified name for messages, e.g. "Lock.acquire" */
-    PyObject *owner;  /* the primitive (strong) */
-    PyObject *fut;    /* future suspended on (strong) or NULL */
-    PyObject *sub;    /* awaitable delegated to (strong) or NULL */
-    PyObject *arg;    /* step-specific object (strong) or NULL */
-    PyObject *err;    /* step-specific saved exception (strong) or NULL */
-    PyObject *ret;    /* value returned on the fast path (borrowed: None/True) */
-    Py_ssize_t index; /* step-specific integer */
-    int state;        /* step-specific state number */
-    char status;      /* AW_FRESH, AW_ACTIVE, AW_DONE */
-    char running;     /* a step is executing */
-    char finalized;   /* tp_finalize has run (the GC marked it) */
+    const char *name;  /* qualified name for messages, e.g. "Lock.acquire" */
+    PyObject *owner;   /* the primitive (strong) */
+    PyObject *fut;     /* future suspended on (strong) or NULL */
+    PyObject *sub;     /* awaitable delegated to (strong) or NULL */
+    PyObject *arg;     /* step-specific object (strong) or NULL */
+    PyObject *err;     /* step-specific saved exception (strong) or NULL */
+    PyObject *ret;     /* value returned on the fast path (borrowed: None/True) */
+    AlAwaitable *next; /* next entry while in the module's freelist */
+    Py_ssize_t index;  /* step-specific integer */
+    int state;         /* step-specific state number */
+    char status;       /* AW_FRESH, AW_ACTIVE, AW_DONE */
+    char running;      /* a step is executing */
+    char finalized;    /* tp_finalize has run (the GC marked it) */
 };
 
-/* New awaitable for owner (new reference), NULL on error. */
-PyObject *aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject *ret);
+/* aw_new() when the freelist cannot serve: allocate. */
+PyObject *aw_new_alloc(AlState *st, PyObject *owner, AwStepFunc step, const char *name,
+                       PyObject *ret);
+
+/* New awaitable for owner (new reference), NULL on error. ret is a borrowed
+ * immortal-ish singleton (None or True) or NULL. */
+static inline PyObject *
+aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject *ret)
+{
+    AlAwaitable *aw = st->freelist;
+    /* An entry someone else also holds (found through gc.get_objects(), say)
+     * is not ours to reuse, nor one the GC finalized (it was part of an
+     * unreachable module): aw_new_alloc() drops it from the list. */
+    if (aw == NULL || Py_REFCNT(aw) != 1 || aw->finalized) {
+        return aw_new_alloc(st, owner, step, name, ret);
+    }
+    /* The list's reference becomes the caller's; the entry is tracked and
+     * holds its type already. Everything else was cleared when it finished. */
+    st->freelist = aw->next;
+    st->numfree--;
+    aw->next = NULL;
+#if AL_PY313
+    _Py_NewReference((PyObject *)aw); /* refcount 1, as it is; tells a PyRefTracer */
+#endif
+    aw->step = step;
+    aw->name = name;
+    aw->owner = Py_NewRef(owner);
+    aw->ret = ret;
+    aw->index = 0;
+    aw->state = 0;
+    aw->status = AW_FRESH;
+    return (PyObject *)aw;
+}
 /* Create a waiter future on the running loop the owner is bound to (see
  * al_get_loop), store it in aw->fut and append it to *qp. 0 or -1. */
 int aw_make_waiter(AlAwaitable *aw, WaitQ **qp);

@@ -183,6 +183,39 @@ aw_continue(AlAwaitable *aw, AwStep s, PyObject **result)
     return PYGEN_ERROR;
 }
 
+/* The rest of aw_start() when the first step did more than return. */
+static AL_NOINLINE PySendResult
+aw_start_rest(AlAwaitable *aw, AwStep s, PyObject **result)
+{
+    if (s == AW_RETURN) {
+        aw_finish(aw);
+        return PYGEN_RETURN;
+    }
+    return aw_continue(aw, s, result);
+}
+
+/* First drive of a fresh awaitable (the caller checked status and that the
+ * value sent is None): run the first step. Uncontended operations end here,
+ * having held nothing but the owner. */
+static inline PySendResult
+aw_start(AlAwaitable *aw, PyObject **result)
+{
+    aw->status = AW_ACTIVE;
+    aw->running = 1;
+    AwStep s = aw->step(aw, Py_None, result);
+    if (s == AW_RETURN &&
+        ((uintptr_t)aw->arg | (uintptr_t)aw->fut | (uintptr_t)aw->sub | (uintptr_t)aw->err) == 0) {
+        /* Only the owner is held: drop it, as aw_finish would. */
+        PyObject *owner = aw->owner;
+        aw->owner = NULL;
+        aw->running = 0;
+        aw->status = AW_DONE;
+        Py_DECREF(owner);
+        return PYGEN_RETURN;
+    }
+    return aw_start_rest(aw, s, result);
+}
+
 /* Resume aw with value (borrowed), or with the current exception when value
  * is NULL. Returns what am_send returns; *result is a new reference. The
  * caller (the interpreter, a Task, a delegating awaitable) holds a reference
@@ -194,25 +227,7 @@ aw_run(AlAwaitable *aw, PyObject *value, PyObject **result)
     *result = NULL;
 
     if (aw->status == AW_FRESH && value == Py_None) {
-        /* The common case: first drive. Uncontended operations end here. */
-        aw->status = AW_ACTIVE;
-        aw->running = 1;
-        s = aw->step(aw, Py_None, result);
-        if (s == AW_RETURN && aw->arg == NULL && aw->fut == NULL && aw->sub == NULL &&
-            aw->err == NULL) {
-            /* Only the owner is held: drop it, as aw_finish would. */
-            PyObject *owner = aw->owner;
-            aw->owner = NULL;
-            aw->running = 0;
-            aw->status = AW_DONE;
-            Py_DECREF(owner);
-            return PYGEN_RETURN;
-        }
-        if (s == AW_RETURN) {
-            aw_finish(aw);
-            return PYGEN_RETURN;
-        }
-        return aw_continue(aw, s, result);
+        return aw_start(aw, result);
     }
     if (aw->running) {
         PyErr_SetString(PyExc_ValueError, "coroutine already executing");
@@ -289,31 +304,31 @@ aw_run(AlAwaitable *aw, PyObject *value, PyObject **result)
 /* Creation, recycling and the parts of the coroutine protocol. */
 
 PyObject *
-aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject *ret)
+aw_new_alloc(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject *ret)
 {
-    AlAwaitable *aw;
-    if (st->numfree > 0) {
-        /* Recycled: fut, sub, arg and err were cleared when it finished. */
-        aw = st->freelist;
-        st->freelist = (AlAwaitable *)aw->owner;
+    AlAwaitable *aw = st->freelist;
+    if (aw != NULL) {
+        /* Shared with someone else, or finalized (see aw_new): no longer
+         * the list's. */
+        st->freelist = aw->next;
         st->numfree--;
-        (void)PyObject_Init((PyObject *)aw, st->Awaitable_Type);
+        aw->next = NULL;
+        Py_DECREF(aw);
     }
-    else {
-        aw = PyObject_GC_New(AlAwaitable, st->Awaitable_Type);
-        if (aw == NULL) {
-            return NULL;
-        }
-        aw->st = st;
-        aw->fut = NULL;
-        aw->sub = NULL;
-        aw->arg = NULL;
-        aw->err = NULL;
+    aw = PyObject_GC_New(AlAwaitable, st->Awaitable_Type);
+    if (aw == NULL) {
+        return NULL;
     }
+    aw->st = st;
     aw->step = step;
     aw->name = name;
     aw->owner = Py_NewRef(owner);
+    aw->fut = NULL;
+    aw->sub = NULL;
+    aw->arg = NULL;
+    aw->err = NULL;
     aw->ret = ret;
+    aw->next = NULL;
     aw->index = 0;
     aw->state = 0;
     aw->status = AW_FRESH;
@@ -477,19 +492,24 @@ aw_close_impl(AlAwaitable *aw)
 static PySendResult
 aw_am_send(PyObject *self, PyObject *arg, PyObject **result)
 {
-    return aw_run((AlAwaitable *)self, arg, result);
+    AlAwaitable *aw = (AlAwaitable *)self;
+    if (aw->status == AW_FRESH && arg == Py_None) {
+        return aw_start(aw, result);
+    }
+    return aw_run(aw, arg, result);
 }
 
 static PyObject *
 aw_iternext(PyObject *self)
 {
+    AlAwaitable *aw = (AlAwaitable *)self;
     PyObject *res;
-    PySendResult r = aw_run((AlAwaitable *)self, Py_None, &res);
+    PySendResult r = aw->status == AW_FRESH ? aw_start(aw, &res) : aw_run(aw, Py_None, &res);
     if (r == PYGEN_NEXT) {
         return res;
     }
     if (r == PYGEN_RETURN) {
-        set_stop(((AlAwaitable *)self)->st, res, 1);
+        set_stop(aw->st, res, 1);
     }
     return NULL;
 }
@@ -702,8 +722,9 @@ aw_clear(PyObject *self)
     return 0;
 }
 
-static void
-aw_dealloc(PyObject *self)
+/* Free aw for real (not recycled). */
+static AL_NOINLINE void
+aw_dealloc_slow(PyObject *self)
 {
     AlAwaitable *aw = (AlAwaitable *)self;
     PyTypeObject *tp = Py_TYPE(self);
@@ -716,18 +737,27 @@ aw_dealloc(PyObject *self)
     if (aw->status != AW_DONE) {
         aw_clear(self); /* every way to AW_DONE goes through aw_finish */
     }
+    PyObject_GC_Del(self);
+    Py_DECREF(tp);
+}
+
+static void
+aw_dealloc(PyObject *self)
+{
+    AlAwaitable *aw = (AlAwaitable *)self;
     AlState *st = aw->st;
     /* A finalized object keeps the GC's "finalized" mark: never recycle it,
      * or its finalizer would not run the next time. */
-    if (st->Awaitable_Type == tp && st->numfree < AL_FREELIST_MAX && !aw->finalized) {
-        aw->owner = (PyObject *)st->freelist;
+    if (aw->status == AW_DONE && !aw->finalized && !st->closing && st->numfree < AL_FREELIST_MAX) {
+        /* Recycle: the list takes the object over with one reference; it
+         * stays tracked (its fields are all cleared, its type is kept). */
+        Py_SET_REFCNT(self, 1);
+        aw->next = st->freelist;
         st->freelist = aw;
         st->numfree++;
+        return;
     }
-    else {
-        PyObject_GC_Del(self);
-    }
-    Py_DECREF(tp);
+    aw_dealloc_slow(self);
 }
 
 static PyObject *

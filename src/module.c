@@ -104,18 +104,25 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->CancelledError);
     Py_VISIT(st->BrokenBarrierError);
     Py_VISIT(st->stop_true);
+    for (AlAwaitable *aw = st->freelist; aw != NULL; aw = aw->next) {
+        Py_VISIT(aw); /* the list owns one reference to each */
+    }
     return 0;
 }
 
+/* Drop the recycled awaitables (each owned by the list with one reference).
+ * Sets st->closing first, so that none goes back to the list. */
 static void
 free_freelist(AlState *st)
 {
+    st->closing = 1;
     while (st->freelist != NULL) {
         AlAwaitable *aw = st->freelist;
-        st->freelist = (AlAwaitable *)aw->owner;
-        PyObject_GC_Del(aw);
+        st->freelist = aw->next;
+        st->numfree--;
+        aw->next = NULL;
+        Py_DECREF(aw);
     }
-    st->numfree = 0;
 }
 
 static int
@@ -159,6 +166,19 @@ module_free(void *module)
     (void)module_clear((PyObject *)module);
 }
 
+static PyObject *
+recycled_count(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    return PyLong_FromLong(((AlState *)PyModule_GetState(module))->numfree);
+}
+
+static PyMethodDef module_methods[] = {
+    { "_recycled_count", recycled_count, METH_NOARGS,
+      PyDoc_STR("_recycled_count()\n--\n\nNumber of finished awaitables kept for reuse (they "
+                "stay visible to gc.get_objects()). For tests.") },
+    { NULL, NULL, 0, NULL },
+};
+
 static PyModuleDef_Slot module_slots[] = {
     { Py_mod_exec, module_exec },
 #if AL_PY312
@@ -175,7 +195,7 @@ struct PyModuleDef al_module_def = {
     .m_name = "asynclocks._core",
     .m_doc = PyDoc_STR("C implementations of asyncio's synchronization primitives."),
     .m_size = sizeof(AlState),
-    .m_methods = NULL,
+    .m_methods = module_methods,
     .m_slots = module_slots,
     .m_traverse = module_traverse,
     .m_clear = module_clear,

@@ -118,3 +118,54 @@ def test_awaitables_do_not_pile_up():
     before = sys.getrefcount(lock)
     asyncio.run(main())
     assert sys.getrefcount(lock) == before
+
+
+def _recycled_awaitables():
+    """The finished awaitables the C module keeps for reuse, found the way any
+    heap walker would find them."""
+    import gc
+
+    probe = asynclocks.Lock().acquire()
+    kind = type(probe)
+    probe.close()
+    del probe
+    found = []
+    for o in gc.get_objects():
+        if type(o) is kind and o.cr_await is None and not o.cr_running:
+            found.append(o)
+    return found
+
+
+@pytest.mark.skipif(asynclocks.IMPLEMENTATION != "c", reason="property of the C extension")
+def test_recycled_awaitables_are_inert_and_never_shared():
+    """Recycled awaitables are visible to gc.get_objects(). One held from there
+    behaves as a finished coroutine and is never handed out again while held."""
+    from asynclocks import _core
+
+    lock = asynclocks.Lock()
+
+    async def churn(n):
+        out = []
+        for _ in range(n):
+            aw = lock.acquire()
+            out.append(aw)
+            await aw
+            lock.release()
+        return out
+
+    asyncio.run(churn(10))
+    assert _core._recycled_count() > 0
+    held = _recycled_awaitables()
+    assert held
+    for aw in held:
+        with pytest.raises(RuntimeError, match="cannot reuse already awaited coroutine"):
+            aw.send(None)
+        assert aw.close() is None
+    made = asyncio.run(churn(200))
+    held_ids = {id(aw) for aw in held}
+    assert not any(id(aw) in held_ids for aw in made)
+    del made
+    held.clear()
+    # Released by their last holder, they go back to the list; at most its size.
+    asyncio.run(churn(10))
+    assert 0 < _core._recycled_count() <= 64

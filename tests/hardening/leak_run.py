@@ -503,6 +503,11 @@ def census(ns) -> dict:
         t = type(o)
         if isinstance(o, tuple(types)) or (al_awaitable is not None and t is al_awaitable):
             out[t.__name__] = out.get(t.__name__, 0) + 1
+    if al_awaitable is not None:
+        # Finished awaitables kept for reuse are alive on purpose (bounded).
+        n = out.pop(al_awaitable.__name__, 0) - _core._recycled_count()
+        if n:
+            out[al_awaitable.__name__] = n
     kinds.update(out)
     return kinds
 
