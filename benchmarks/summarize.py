@@ -3,9 +3,11 @@
 Usage: ``python benchmarks/summarize.py results/3.10.json results/3.11.json ...``
 
 One table per loop kind: a row per workload, and per file (Python version)
-the speedup over the stdlib (stdlib ns / asynclocks ns) and, for the
-uncontended workloads, asynclocks' distance from the C floor
-(asynclocks ns / floor ns). Then bytes per object.
+the speedup over the stdlib (stdlib ns / asynclocks ns) and, where the floor
+runs, asynclocks' distance from the C floor (asynclocks ns / floor ns). For
+the contended workloads with a floor, the best speedup any implementation
+could reach is added in brackets (stdlib ns / floor ns). Then bytes per
+object.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ def summarize(runs: list[dict[str, Any]]) -> str:
     out: list[str] = []
     loops = [name for name in runs[0]["loops"] if all(name in r["loops"] for r in runs)]
     for loop in loops:
-        out.append(f"**{loop} loop**: stdlib/asynclocks (speedup); asynclocks/floor\n")
+        out.append(
+            f"**{loop} loop**: stdlib/asynclocks (speedup); asynclocks/floor "
+            "[stdlib/floor, the best speedup possible]\n"
+        )
         out.append("| workload | " + " | ".join(versions) + " |")
         out.append("|---|" + "---|" * len(versions))
         keys: list[str] = []
@@ -49,6 +54,9 @@ def summarize(runs: list[dict[str, Any]]) -> str:
                 floor = entry.get("asynclocks_over_floor")
                 if floor is not None:
                     cell += f"; {_fmt(floor)}"
+                    bound = entry.get("stdlib_over_floor")
+                    if entry.get("contended") and bound is not None:
+                        cell += f" [{_fmt(bound)}]"
                 cells.append(cell)
             out.append(f"| {label} | " + " | ".join(cells) + " |")
         out.append("")

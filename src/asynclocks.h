@@ -77,6 +77,16 @@ typedef struct {
     PyObject *CancelledError;
     PyObject *BrokenBarrierError; /* NULL before 3.11 */
     PyObject *stop_true;          /* shared StopIteration(True) */
+    /* asyncio's C Future type and its done/cancelled/set_result methods,
+     * called directly (no method lookup) on futures of exactly that type
+     * whose instance __dict__ (at fut_dictoffset) is absent or does not
+     * shadow the name; NULL unless the type is immutable and keeps its
+     * __dict__ at a fixed offset (3.10-3.12). */
+    PyObject *CFuture_Type;
+    Py_ssize_t fut_dictoffset;
+    PyObject *fut_done;
+    PyObject *fut_cancelled;
+    PyObject *fut_set_result;
     PyObject *str_create_future;
     PyObject *str_done;
     PyObject *str_cancelled;
@@ -89,7 +99,6 @@ typedef struct {
     PyObject *str_notify;
     PyObject *str_throw;
     PyObject *str_close;
-    PyObject *str_blocking;
     /* Recycled awaitables: finished, still GC-tracked, each holding a
      * reference to Awaitable_Type and owned (refcount 1) by this list, linked
      * through `next`. Taking one costs no allocation, no PyObject_Init and no

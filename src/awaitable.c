@@ -145,14 +145,15 @@ aw_continue(AlAwaitable *aw, AwStep s, PyObject **result)
     AlState *st = aw->st;
     for (;;) {
         if (s == AW_YIELD) {
-            /* What `await fut` does: mark the future and hand it to the Task. */
-            if (PyObject_SetAttr(aw->fut, st->str_blocking, Py_True) < 0) {
+            /* `await fut`: delegate to fut.__await__(), as the interpreter
+             * does. For asyncio's C Future its iterator marks the future
+             * blocking and yields it, then returns its result or raises, all
+             * in C. If that fails, the step cleans up as for any error. */
+            s = aw_await(aw, Py_NewRef(aw->fut));
+            if (s == AW_ERROR) {
                 s = aw->step(aw, NULL, result);
-                continue;
             }
-            *result = Py_NewRef(aw->fut);
-            aw->running = 0;
-            return PYGEN_NEXT;
+            continue;
         }
         if (s == AW_AWAIT) {
             PyObject *out;

@@ -183,24 +183,61 @@ al_call_bool(PyObject *obj, PyObject *name)
     return b;
 }
 
+/* fut.<name>(*args[1:]) where args[0] is fut: through the cached method
+ * when fut is exactly asyncio's C Future and no instance attribute shadows
+ * the method, else by name. New reference or NULL. */
+static inline PyObject *
+fut_call(AlState *st, PyObject *cached, PyObject *name, PyObject *const *args, size_t nargs)
+{
+    PyObject *fut = args[0];
+    if (cached != NULL && (PyObject *)Py_TYPE(fut) == st->CFuture_Type) {
+        PyObject *dict = *(PyObject **)((char *)fut + st->fut_dictoffset);
+        int shadowed = dict != NULL ? PyDict_Contains(dict, name) : 0;
+        if (shadowed == 0) {
+            return PyObject_Vectorcall(cached, args, nargs, NULL);
+        }
+        if (shadowed < 0) {
+            return NULL;
+        }
+    }
+    return PyObject_VectorcallMethod(name, (PyObject **)args,
+                                     nargs | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+}
+
+/* bool(fut.<name>()): 1, 0 or -1. */
+static int
+fut_bool(AlState *st, PyObject *fut, PyObject *cached, PyObject *name)
+{
+    PyObject *r = fut_call(st, cached, name, &fut, 1);
+    if (r == NULL) {
+        return -1;
+    }
+    if (r == Py_True || r == Py_False) {
+        Py_DECREF(r);
+        return r == Py_True;
+    }
+    int b = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return b;
+}
+
 int
 al_fut_done(AlState *st, PyObject *fut)
 {
-    return al_call_bool(fut, st->str_done);
+    return fut_bool(st, fut, st->fut_done, st->str_done);
 }
 
 int
 al_fut_cancelled(AlState *st, PyObject *fut)
 {
-    return al_call_bool(fut, st->str_cancelled);
+    return fut_bool(st, fut, st->fut_cancelled, st->str_cancelled);
 }
 
 int
 al_fut_set_result(AlState *st, PyObject *fut, PyObject *value)
 {
     PyObject *args[2] = { fut, value };
-    PyObject *r =
-      PyObject_VectorcallMethod(st->str_set_result, args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    PyObject *r = fut_call(st, st->fut_set_result, st->str_set_result, args, 2);
     if (r == NULL) {
         return -1;
     }

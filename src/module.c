@@ -23,6 +23,46 @@ intern(PyObject **slot, const char *s)
     return *slot == NULL ? -1 : 0;
 }
 
+/* Cache asyncio's C Future type and its methods (see AlState). 0 or -1; the
+ * cache stays empty, without error, when _asyncio or its Future is not the
+ * immutable C type with a fixed __dict__ offset expected (3.13 manages the
+ * __dict__ itself: no way to read it without creating it). */
+static int
+cache_cfuture(AlState *st)
+{
+    PyObject *mod = PyImport_ImportModule("_asyncio");
+    if (mod == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_ImportError)) {
+            return -1;
+        }
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *tp = PyObject_GetAttrString(mod, "Future");
+    Py_DECREF(mod);
+    if (tp == NULL) {
+        return -1;
+    }
+    if (!PyType_Check(tp) || !PyType_HasFeature((PyTypeObject *)tp, Py_TPFLAGS_IMMUTABLETYPE) ||
+        ((PyTypeObject *)tp)->tp_dictoffset <= 0) {
+        Py_DECREF(tp);
+        return 0;
+    }
+    st->fut_done = PyObject_GetAttr(tp, st->str_done);
+    st->fut_cancelled = PyObject_GetAttr(tp, st->str_cancelled);
+    st->fut_set_result = PyObject_GetAttr(tp, st->str_set_result);
+    if (st->fut_done == NULL || st->fut_cancelled == NULL || st->fut_set_result == NULL) {
+        Py_CLEAR(st->fut_done);
+        Py_CLEAR(st->fut_cancelled);
+        Py_CLEAR(st->fut_set_result);
+        Py_DECREF(tp);
+        return -1;
+    }
+    st->fut_dictoffset = ((PyTypeObject *)tp)->tp_dictoffset;
+    st->CFuture_Type = tp;
+    return 0;
+}
+
 static int
 module_exec(PyObject *module)
 {
@@ -33,8 +73,7 @@ module_exec(PyObject *module)
         intern(&st->str_acquire, "acquire") < 0 || intern(&st->str_release, "release") < 0 ||
         intern(&st->str_locked, "locked") < 0 || intern(&st->str_wait, "wait") < 0 ||
         intern(&st->str_notify, "notify") < 0 || intern(&st->str_throw, "throw") < 0 ||
-        intern(&st->str_close, "close") < 0 ||
-        intern(&st->str_blocking, "_asyncio_future_blocking") < 0) {
+        intern(&st->str_close, "close") < 0) {
         return -1;
     }
 
@@ -64,6 +103,9 @@ module_exec(PyObject *module)
         return -1;
     }
 #endif
+    if (cache_cfuture(st) < 0) {
+        return -1;
+    }
     st->stop_true = PyObject_CallOneArg(PyExc_StopIteration, Py_True);
     if (st->stop_true == NULL) {
         return -1;
@@ -104,6 +146,10 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->CancelledError);
     Py_VISIT(st->BrokenBarrierError);
     Py_VISIT(st->stop_true);
+    Py_VISIT(st->CFuture_Type);
+    Py_VISIT(st->fut_done);
+    Py_VISIT(st->fut_cancelled);
+    Py_VISIT(st->fut_set_result);
     for (AlAwaitable *aw = st->freelist; aw != NULL; aw = aw->next) {
         Py_VISIT(aw); /* the list owns one reference to each */
     }
@@ -144,6 +190,10 @@ module_clear(PyObject *module)
     Py_CLEAR(st->CancelledError);
     Py_CLEAR(st->BrokenBarrierError);
     Py_CLEAR(st->stop_true);
+    Py_CLEAR(st->CFuture_Type);
+    Py_CLEAR(st->fut_done);
+    Py_CLEAR(st->fut_cancelled);
+    Py_CLEAR(st->fut_set_result);
     Py_CLEAR(st->str_create_future);
     Py_CLEAR(st->str_done);
     Py_CLEAR(st->str_cancelled);
@@ -156,7 +206,6 @@ module_clear(PyObject *module)
     Py_CLEAR(st->str_notify);
     Py_CLEAR(st->str_throw);
     Py_CLEAR(st->str_close);
-    Py_CLEAR(st->str_blocking);
     return 0;
 }
 

@@ -161,3 +161,45 @@ async def gather_waits(ns, rec):
 def test_gather(impl, any_flavour):
     ev = parity(gather_waits, impl, any_flavour)
     assert ev == [("waiting", "unset, waiters:3"), ("gather", [True, True, True])]
+
+
+async def shadowed_future_methods(ns, rec):
+    """A waiter future whose instance attributes shadow done() and
+    set_result(): set() must call those, as `fut.done()` in Python does."""
+    ev = ns.Event()
+    loop = asyncio.get_running_loop()
+    made = []
+    real_create = loop.create_future
+
+    def create_future():
+        fut = real_create()
+        made.append(fut)
+        if len(made) == 1:
+            fut.done = lambda: rec("shadow-done") or False
+
+            def set_result(value, fut=fut):
+                rec("shadow-set_result", value)
+                type(fut).set_result(fut, value)
+
+            fut.set_result = set_result
+        return fut
+
+    loop.create_future = create_future
+    try:
+        tasks = [asyncio.ensure_future(ev.wait()) for _ in range(2)]
+        await steps()
+        rec.call("set", ev.set)
+        await steps()
+        rec("results", [t.result() for t in tasks])
+    finally:
+        del loop.create_future
+
+
+def test_set_calls_shadowed_future_methods(impl):
+    ev = parity(shadowed_future_methods, impl, "asyncio")
+    assert ev == [
+        ("shadow-done",),
+        ("shadow-set_result", True),
+        ("set", "ok", None),
+        ("results", [True, True]),
+    ]

@@ -367,6 +367,7 @@ WORKLOADS: tuple[Workload, ...] = (
         ops=20_000,
         quick_ops=2_000,
         needs=("Semaphore",),
+        floor=True,
         contended=True,
     ),
     Workload(
@@ -376,6 +377,7 @@ WORKLOADS: tuple[Workload, ...] = (
         ops=20_000,
         quick_ops=2_000,
         needs=("Event",),
+        floor=True,
         contended=True,
     ),
     Workload(
