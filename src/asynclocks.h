@@ -79,9 +79,10 @@ typedef struct {
     PyObject *stop_true;          /* shared StopIteration(True) */
     /* asyncio's C Future type and its done/cancelled/set_result methods,
      * called directly (no method lookup) on futures of exactly that type
-     * whose instance __dict__ (at fut_dictoffset) is absent or does not
-     * shadow the name; NULL unless the type is immutable and keeps its
-     * __dict__ at a fixed offset (3.10-3.12). */
+     * whose instance __dict__ is absent or does not shadow the name; NULL
+     * unless the type is immutable and keeps its __dict__ at a fixed offset
+     * (fut_dictoffset > 0, 3.10-3.12) or in the interpreter's managed slot
+     * (fut_dictoffset -1, 3.13: any instance attribute means lookup). */
     PyObject *CFuture_Type;
     Py_ssize_t fut_dictoffset;
     PyObject *fut_done;

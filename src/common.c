@@ -183,6 +183,16 @@ al_call_bool(PyObject *obj, PyObject *name)
     return b;
 }
 
+#if AL_PY313
+/* visitproc that records that it was called. */
+static int
+note_visit(PyObject *Py_UNUSED(o), void *arg)
+{
+    *(int *)arg = 1;
+    return 0;
+}
+#endif
+
 /* fut.<name>(*args[1:]) where args[0] is fut: through the cached method
  * when fut is exactly asyncio's C Future and no instance attribute shadows
  * the method, else by name. New reference or NULL. */
@@ -191,8 +201,18 @@ fut_call(AlState *st, PyObject *cached, PyObject *name, PyObject *const *args, s
 {
     PyObject *fut = args[0];
     if (cached != NULL && (PyObject *)Py_TYPE(fut) == st->CFuture_Type) {
-        PyObject *dict = *(PyObject **)((char *)fut + st->fut_dictoffset);
-        int shadowed = dict != NULL ? PyDict_Contains(dict, name) : 0;
+        int shadowed;
+        if (st->fut_dictoffset > 0) {
+            PyObject *dict = *(PyObject **)((char *)fut + st->fut_dictoffset);
+            shadowed = dict != NULL ? PyDict_Contains(dict, name) : 0;
+        }
+        else {
+            /* Any instance attribute at all: take the lookup path. */
+            shadowed = 0;
+#if AL_PY313
+            (void)PyObject_VisitManagedDict(fut, note_visit, &shadowed);
+#endif
+        }
         if (shadowed == 0) {
             return PyObject_Vectorcall(cached, args, nargs, NULL);
         }

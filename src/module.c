@@ -24,9 +24,10 @@ intern(PyObject **slot, const char *s)
 }
 
 /* Cache asyncio's C Future type and its methods (see AlState). 0 or -1; the
- * cache stays empty, without error, when _asyncio or its Future is not the
- * immutable C type with a fixed __dict__ offset expected (3.13 manages the
- * __dict__ itself: no way to read it without creating it). */
+ * cache stays empty, without error, when _asyncio or its Future is not an
+ * immutable C type whose instance __dict__ sits at a fixed offset (3.10-3.12)
+ * or is managed by the interpreter (3.13, seen through
+ * PyObject_VisitManagedDict). */
 static int
 cache_cfuture(AlState *st)
 {
@@ -43,8 +44,15 @@ cache_cfuture(AlState *st)
     if (tp == NULL) {
         return -1;
     }
+    int fixed_dict = PyType_Check(tp) && ((PyTypeObject *)tp)->tp_dictoffset > 0;
+#if AL_PY313
+    int managed_dict =
+      PyType_Check(tp) && PyType_HasFeature((PyTypeObject *)tp, Py_TPFLAGS_MANAGED_DICT);
+#else
+    int managed_dict = 0;
+#endif
     if (!PyType_Check(tp) || !PyType_HasFeature((PyTypeObject *)tp, Py_TPFLAGS_IMMUTABLETYPE) ||
-        ((PyTypeObject *)tp)->tp_dictoffset <= 0) {
+        !(fixed_dict || managed_dict)) {
         Py_DECREF(tp);
         return 0;
     }
@@ -58,7 +66,7 @@ cache_cfuture(AlState *st)
         Py_DECREF(tp);
         return -1;
     }
-    st->fut_dictoffset = ((PyTypeObject *)tp)->tp_dictoffset;
+    st->fut_dictoffset = fixed_dict ? ((PyTypeObject *)tp)->tp_dictoffset : -1;
     st->CFuture_Type = tp;
     return 0;
 }
