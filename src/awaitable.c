@@ -788,12 +788,14 @@ aw_get_await(PyObject *self, void *Py_UNUSED(closure))
     return Py_NewRef(o ? o : Py_None);
 }
 
+#if AL_PY311
 static PyObject *
 aw_get_suspended(PyObject *self, void *Py_UNUSED(closure))
 {
     AlAwaitable *aw = (AlAwaitable *)self;
     return PyBool_FromLong(aw->status == AW_ACTIVE && !aw->running);
 }
+#endif
 
 static PyObject *
 aw_repr(PyObject *self)
@@ -818,7 +820,9 @@ static PyGetSetDef aw_getset[] = {
     { "__qualname__", aw_get_name, NULL, NULL, (void *)1 },
     { "cr_running", aw_get_running, NULL, NULL, NULL },
     { "cr_await", aw_get_await, NULL, NULL, NULL },
+#if AL_PY311 /* coroutines have cr_suspended from 3.11 */
     { "cr_suspended", aw_get_suspended, NULL, NULL, NULL },
+#endif
     { NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -383,3 +383,25 @@ async def cancel_message(ns, rec):
 def test_cancel_message(impl, flavour):
     ev = parity(cancel_message, impl, flavour)
     assert ev[-1] == ("after", "locked")
+
+
+async def suspended_state(ns, rec):
+    """While an acquire waits, the coroutine exposes what it awaits: the
+    waiter future's own iterator, as `await fut` leaves it."""
+    lock = ns.Lock()
+    await lock.acquire()
+    coro = lock.acquire()
+    task = asyncio.ensure_future(coro)
+    await asyncio.sleep(0)
+    inner = coro.cr_await
+    rec("cr_await", type(inner).__name__, type(inner).__module__)
+    rec("suspended", coro.cr_suspended if hasattr(coro, "cr_suspended") else None)
+    rec("running", coro.cr_running)
+    lock.release()
+    rec("result", await task)
+    rec("after", coro.cr_await)
+
+
+def test_suspended_acquire_awaits_the_future_iterator(impl, flavour):
+    ev = parity(suspended_state, impl, flavour)
+    assert ev[0][0] == "cr_await" and ev[-1] == ("after", None)
