@@ -50,12 +50,9 @@ event_set(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyOb
      * waiters; walk by index and re-read the queue each time. */
     for (Py_ssize_t i = 0; i < wq_len(self->waiters); i++) {
         PyObject *fut = Py_NewRef(wq_get(self->waiters, i));
-        int done = al_fut_done(st, fut);
-        if (done == 0) {
-            done = al_fut_set_result(st, fut, Py_True);
-        }
+        int rc = al_fut_set_result_if_pending(st, fut, Py_True);
         Py_DECREF(fut);
-        if (done < 0) {
+        if (rc < 0) {
             return NULL;
         }
     }

@@ -11,11 +11,7 @@ lock_wake_up_first(AlState *st, LockObject *self)
         return 0;
     }
     PyObject *fut = Py_NewRef(wq_get(self->waiters, 0));
-    int done = al_fut_done(st, fut);
-    int rc = done;
-    if (done == 0) {
-        rc = al_fut_set_result(st, fut, Py_True);
-    }
+    int rc = al_fut_set_result_if_pending(st, fut, Py_True);
     Py_DECREF(fut);
     return rc < 0 ? -1 : 0;
 }

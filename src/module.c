@@ -99,11 +99,12 @@ module_exec(PyObject *module)
         return -1;
     }
     st->CancelledError = PyObject_GetAttrString(exceptions, "CancelledError");
+    st->InvalidStateError = PyObject_GetAttrString(exceptions, "InvalidStateError");
 #if AL_PY311
     st->BrokenBarrierError = PyObject_GetAttrString(exceptions, "BrokenBarrierError");
 #endif
     Py_DECREF(exceptions);
-    if (st->CancelledError == NULL) {
+    if (st->CancelledError == NULL || st->InvalidStateError == NULL) {
         return -1;
     }
 #if AL_PY311
@@ -152,6 +153,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->Awaitable_Type);
     Py_VISIT(st->get_running_loop);
     Py_VISIT(st->CancelledError);
+    Py_VISIT(st->InvalidStateError);
     Py_VISIT(st->BrokenBarrierError);
     Py_VISIT(st->stop_true);
     Py_VISIT(st->CFuture_Type);
@@ -196,6 +198,7 @@ module_clear(PyObject *module)
     Py_CLEAR(st->Awaitable_Type);
     Py_CLEAR(st->get_running_loop);
     Py_CLEAR(st->CancelledError);
+    Py_CLEAR(st->InvalidStateError);
     Py_CLEAR(st->BrokenBarrierError);
     Py_CLEAR(st->stop_true);
     Py_CLEAR(st->CFuture_Type);

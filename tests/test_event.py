@@ -203,3 +203,23 @@ def test_set_calls_shadowed_future_methods(impl):
         ("set", "ok", None),
         ("results", [True, True]),
     ]
+
+
+async def set_skips_cancelled_waiter(ns, rec):
+    """set() right after a waiter's cancellation, before the waiter ran: its
+    future is done (cancelled) and still queued; set() skips it."""
+    ev = ns.Event()
+    ts = [rec.spawn(f"w{i}", ev.wait()) for i in range(3)]
+    await steps()
+    rec("cancel", ts[1].cancel())
+    rec.call("set", ev.set)
+    rec.snap("after-set", ev)
+    await steps()
+    rec("states", [(t.cancelled(), t.done()) for t in ts])
+    rec.snap("end", ev)
+
+
+def test_set_skips_a_cancelled_waiter_still_queued(impl, flavour):
+    ev = parity(set_skips_cancelled_waiter, impl, flavour)
+    assert ("set", "ok", None) in ev
+    assert ("states", [(False, True), (True, True), (False, True)]) in ev

@@ -405,3 +405,24 @@ async def suspended_state(ns, rec):
 def test_suspended_acquire_awaits_the_future_iterator(impl, flavour):
     ev = parity(suspended_state, impl, flavour)
     assert ev[0][0] == "cr_await" and ev[-1] == ("after", None)
+
+
+async def release_skips_cancelled_first_waiter(ns, rec):
+    """release() right after the first waiter's cancellation, before it ran:
+    the lock wakes nobody in its place (the cancelled waiter passes the
+    wake-up on when it runs)."""
+    lock = ns.Lock()
+    await lock.acquire()
+    ts = [rec.spawn(f"w{i}", lock.acquire()) for i in range(3)]
+    await steps()
+    rec("cancel", ts[0].cancel())
+    rec.call("release", lock.release)
+    rec.snap("after-release", lock)
+    await steps()
+    rec("states", [(t.cancelled(), t.done()) for t in ts])
+    rec.snap("end", lock)
+
+
+def test_release_with_a_cancelled_first_waiter(impl, flavour):
+    ev = parity(release_skips_cancelled_first_waiter, impl, flavour)
+    assert ("release", "ok", None) in ev
