@@ -185,8 +185,17 @@ aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject
     st->freelist = aw->next;
     st->numfree--;
     aw->next = NULL;
-#if AL_PY313
-    _Py_NewReference((PyObject *)aw); /* refcount 1, as it is; tells a PyRefTracer */
+    /* Tell a PyRefTracer (3.13+) that the object lives again. On 3.13
+     * _Py_NewReference (cpython/object.h) does only that and sets the
+     * refcount to 1, as it is: 30 instructions per operation less than
+     * PyObject_Init, which later versions need (it also takes a type
+     * reference, which the entry holds already). */
+#if PY_VERSION_HEX >= 0x030E0000
+    PyTypeObject *tp = Py_TYPE(aw);
+    (void)PyObject_Init((PyObject *)aw, tp);
+    Py_DECREF(tp);
+#elif AL_PY313
+    _Py_NewReference((PyObject *)aw);
 #endif
     aw->step = step;
     aw->name = name;
