@@ -93,7 +93,6 @@ typedef struct {
     PyObject *str_done;
     PyObject *str_cancelled;
     PyObject *str_set_result;
-    PyObject *str_result;
     PyObject *str_acquire;
     PyObject *str_release;
     PyObject *str_locked;

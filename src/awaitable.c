@@ -264,34 +264,11 @@ aw_run(AlAwaitable *aw, PyObject *value, PyObject **result)
         }
         s = resume_after_sub(aw, r, out, result);
     }
-    else if (aw->fut != NULL) {
-        if (value != NULL) {
-            /* What `await fut` does when resumed. */
-            PyObject *res = NULL;
-            int done = al_fut_done(aw->st, aw->fut);
-            if (done == 0) {
-                PyErr_SetString(PyExc_RuntimeError, "await wasn't used with future");
-            }
-            else if (done > 0) {
-                res = al_call_method0(aw->fut, aw->st->str_result);
-            }
-            s = aw->step(aw, res, result);
-            Py_XDECREF(res);
-        }
-        else if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
-            /* A StopIteration thrown at `await fut` ends the await with
-             * its value, as the Future's iterator does. */
-            PyObject *v = stop_value();
-            s = aw->step(aw, v, result);
-            Py_DECREF(v);
-        }
-        else {
-            s = aw->step(aw, NULL, result);
-        }
-    }
     else if (value == NULL) {
-        /* close() has closed the delegate: GeneratorExit (or what the
-         * delegate's close() raised) arrives where it was awaited. */
+        /* Every suspension delegates (to the waiter future's iterator or to
+         * another awaitable), so with no delegate left this is close(): it
+         * closed the delegate, and GeneratorExit (or what the delegate's
+         * close() raised) arrives where it was awaited. */
         s = aw->step(aw, NULL, result);
     }
     else {
@@ -526,20 +503,18 @@ aw_send(PyObject *self, PyObject *arg)
 }
 
 /* The exception for throw(typ[, val[, tb]]) (new reference), or NULL with
- * TypeError set. Messages are those of the object the stdlib would have
- * validated them: the Future's iterator while suspended on a waiter future
- * (at_future), the coroutine otherwise. */
+ * TypeError set, with a coroutine's messages. (A suspended awaitable passes
+ * throw() on to its delegate, which validates the arguments itself, as the
+ * waiter future's iterator does for a stdlib coroutine.) */
 static PyObject *
-make_exception(PyObject *const *args, Py_ssize_t nargs, int at_future)
+make_exception(PyObject *const *args, Py_ssize_t nargs)
 {
     PyObject *typ = args[0];
     PyObject *val = nargs > 1 ? args[1] : Py_None;
     PyObject *tb = nargs > 2 ? args[2] : Py_None;
     PyObject *exc;
     if (tb != Py_None && !PyTraceBack_Check(tb)) {
-        PyErr_SetString(PyExc_TypeError, at_future
-                                           ? "throw() third argument must be a traceback"
-                                           : "throw() third argument must be a traceback object");
+        PyErr_SetString(PyExc_TypeError, "throw() third argument must be a traceback object");
         return NULL;
     }
     if (PyExceptionClass_Check(typ)) {
@@ -557,16 +532,10 @@ make_exception(PyObject *const *args, Py_ssize_t nargs, int at_future)
         exc = Py_NewRef(typ);
     }
     else {
-        if (at_future) {
-            PyErr_SetString(PyExc_TypeError, "exceptions must be classes deriving BaseException "
-                                             "or instances of such a class");
-        }
-        else {
-            PyErr_Format(PyExc_TypeError,
-                         "exceptions must be classes or instances deriving from "
-                         "BaseException, not %s",
-                         Py_TYPE(typ)->tp_name);
-        }
+        PyErr_Format(PyExc_TypeError,
+                     "exceptions must be classes or instances deriving from "
+                     "BaseException, not %s",
+                     Py_TYPE(typ)->tp_name);
         return NULL;
     }
     if (tb != Py_None) {
@@ -612,7 +581,7 @@ throw_into_sub(AlAwaitable *aw, PyObject *const *args, Py_ssize_t nargs)
         }
         else if (rc == 0) {
             /* No throw(): raised at the await itself. */
-            PyObject *exc = make_exception(args, nargs, 0);
+            PyObject *exc = make_exception(args, nargs);
             if (exc != NULL) {
                 al_restore_exc(exc);
             }
@@ -649,7 +618,7 @@ aw_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (aw->status == AW_ACTIVE && aw->sub != NULL && !aw->running) {
         return throw_into_sub(aw, args, nargs);
     }
-    PyObject *exc = make_exception(args, nargs, aw->status == AW_ACTIVE && aw->fut != NULL);
+    PyObject *exc = make_exception(args, nargs);
     if (exc == NULL) {
         return NULL;
     }

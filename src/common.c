@@ -171,16 +171,22 @@ al_call_method0(PyObject *obj, PyObject *name)
     return PyObject_VectorcallMethod(name, &obj, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
 }
 
-int
-al_call_bool(PyObject *obj, PyObject *name)
+/* bool(r) for a call's result r (stolen, may be NULL): 1, 0 or -1. */
+static int
+take_bool(PyObject *r)
 {
-    PyObject *r = al_call_method0(obj, name);
     if (r == NULL) {
         return -1;
     }
-    int b = PyObject_IsTrue(r);
+    int b = r == Py_True ? 1 : r == Py_False ? 0 : PyObject_IsTrue(r);
     Py_DECREF(r);
     return b;
+}
+
+int
+al_call_bool(PyObject *obj, PyObject *name)
+{
+    return take_bool(al_call_method0(obj, name));
 }
 
 #if AL_PY313
@@ -238,17 +244,7 @@ fut_call(AlState *st, PyObject *cached, PyObject *name, PyObject *const *args, s
 static int
 fut_bool(AlState *st, PyObject *fut, PyObject *cached, PyObject *name)
 {
-    PyObject *r = fut_call(st, cached, name, &fut, 1);
-    if (r == NULL) {
-        return -1;
-    }
-    if (r == Py_True || r == Py_False) {
-        Py_DECREF(r);
-        return r == Py_True;
-    }
-    int b = PyObject_IsTrue(r);
-    Py_DECREF(r);
-    return b;
+    return take_bool(fut_call(st, cached, name, &fut, 1));
 }
 
 int

@@ -77,11 +77,10 @@ module_exec(PyObject *module)
     AlState *st = PyModule_GetState(module);
     if (intern(&st->str_create_future, "create_future") < 0 || intern(&st->str_done, "done") < 0 ||
         intern(&st->str_cancelled, "cancelled") < 0 ||
-        intern(&st->str_set_result, "set_result") < 0 || intern(&st->str_result, "result") < 0 ||
-        intern(&st->str_acquire, "acquire") < 0 || intern(&st->str_release, "release") < 0 ||
-        intern(&st->str_locked, "locked") < 0 || intern(&st->str_wait, "wait") < 0 ||
-        intern(&st->str_notify, "notify") < 0 || intern(&st->str_throw, "throw") < 0 ||
-        intern(&st->str_close, "close") < 0) {
+        intern(&st->str_set_result, "set_result") < 0 || intern(&st->str_acquire, "acquire") < 0 ||
+        intern(&st->str_release, "release") < 0 || intern(&st->str_locked, "locked") < 0 ||
+        intern(&st->str_wait, "wait") < 0 || intern(&st->str_notify, "notify") < 0 ||
+        intern(&st->str_throw, "throw") < 0 || intern(&st->str_close, "close") < 0) {
         return -1;
     }
 
@@ -209,7 +208,6 @@ module_clear(PyObject *module)
     Py_CLEAR(st->str_done);
     Py_CLEAR(st->str_cancelled);
     Py_CLEAR(st->str_set_result);
-    Py_CLEAR(st->str_result);
     Py_CLEAR(st->str_acquire);
     Py_CLEAR(st->str_release);
     Py_CLEAR(st->str_locked);
