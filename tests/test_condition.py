@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from paritylib import ASYNCLOCKS, PY, STDLIB, events_of, parity, steps
+from paritylib import ASYNCLOCKS, PY, STDLIB, events_of, exc_id, parity, steps
 
 
 async def basic(ns, rec):
@@ -479,3 +479,64 @@ async def wait_for_non_callable(ns, rec):
 def test_wait_for_non_callable(impl, flavour):
     ev = parity(wait_for_non_callable, impl, flavour)
     assert ev[0] == ("wait_for-non-callable", "raise", "builtins.TypeError")
+
+
+async def close_suspended_wait(ns, rec):
+    """close() (or dropping the last reference) of a Condition.wait() driven by
+    hand: its clean-up re-acquires the lock; when another task holds it, the
+    re-acquire has to suspend, which close() reports as a RuntimeError."""
+    import gc
+    import sys
+
+    cond = ns.Condition()
+    unraisable = []
+    old_hook = sys.unraisablehook
+    sys.unraisablehook = lambda u: unraisable.append(exc_id(u.exc_value))
+    try:
+        # lock free when closed: the clean-up re-acquires it at once
+        await cond.acquire()
+        w = cond.wait()
+        rec.call("send", w.send, None)
+        rec.snap("waiting", cond)
+        rec.call("close-lock-free", w.close)
+        rec("locked-after-close", cond.locked())
+        cond.release()
+
+        # lock held by another task when closed
+        await cond.acquire()
+        w = cond.wait()
+        rec.call("send", w.send, None)
+        rec.spawn("holder", cond.acquire())
+        await steps()
+        rec.snap("held", cond)
+        rec.call("close-lock-held", w.close)
+        rec.snap("after-close", cond)
+        cond.release()
+        await steps(3)
+        rec.snap("released", cond)
+
+        rec.call("close-again", w.close)
+        rec.snap("closed", cond)
+
+        # dropped while another task holds the lock: finalized, reported
+        cond = ns.Condition()
+        await cond.acquire()
+        w = cond.wait()
+        rec.call("send", w.send, None)
+        rec.spawn("holder2", cond.acquire())
+        await steps()
+        rec.snap("held2", cond)
+        del w
+        gc.collect()
+        rec("unraisable", unraisable)
+    finally:
+        sys.unraisablehook = old_hook
+
+
+def test_close_suspended_wait(impl, flavour):
+    ev = parity(close_suspended_wait, impl, flavour)
+    assert ("close-lock-free", "raise", "builtins.RuntimeError") not in [e[:3] for e in ev]
+    assert ("locked-after-close", True) in ev
+    ignored = ("builtins.RuntimeError", "coroutine ignored GeneratorExit")
+    assert ("close-lock-held", "raise", *ignored) in ev
+    assert ("unraisable", [ignored]) in ev
