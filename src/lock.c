@@ -180,13 +180,15 @@ lock_init(PyObject *self, PyObject *args, PyObject *kwds)
 
 static PyMethodDef lock_methods[] = {
     { "acquire", CMETH(lock_acquire), METH_CM,
-      PyDoc_STR("acquire()\n--\n\nAcquire the lock (a coroutine).\n\nWaits until the lock is "
-                "unlocked, sets it to locked and returns True.") },
+      PyDoc_STR(
+        "acquire($self, /)\n--\n\nAcquire the lock (a coroutine).\n\nWaits until the lock is "
+        "unlocked, sets it to locked and returns True.") },
     { "release", CMETH(lock_release), METH_CM,
-      PyDoc_STR("release()\n--\n\nRelease the lock and let the first waiter, if any, proceed."
-                "\n\nRaises RuntimeError if the lock is not locked.") },
+      PyDoc_STR(
+        "release($self, /)\n--\n\nRelease the lock and let the first waiter, if any, proceed."
+        "\n\nRaises RuntimeError if the lock is not locked.") },
     { "locked", CMETH(lock_locked), METH_CM,
-      PyDoc_STR("locked()\n--\n\nReturn True if the lock is acquired.") },
+      PyDoc_STR("locked($self, /)\n--\n\nReturn True if the lock is acquired.") },
     { "__aenter__", CMETH(lock_aenter), METH_CM, PyDoc_STR("Await acquire(); return None.") },
     { "__aexit__", CMETH(lock_aexit), METH_CM, PyDoc_STR("Call release().") },
     { "__reduce__", lock_reduce, METH_NOARGS, NULL },

@@ -532,13 +532,14 @@ sem_setstate(PyObject *self, PyObject *state)
 
 static PyMethodDef sem_methods[] = {
     { "acquire", CMETH(sem_acquire), METH_CM,
-      PyDoc_STR("acquire()\n--\n\nAcquire the semaphore (a coroutine).\n\nDecrements the "
+      PyDoc_STR("acquire($self, /)\n--\n\nAcquire the semaphore (a coroutine).\n\nDecrements the "
                 "counter, waiting first while it is zero or earlier waiters queue; returns "
                 "True.") },
     { "release", CMETH(sem_release), METH_CM,
-      PyDoc_STR("release()\n--\n\nIncrement the counter and wake the first waiter, if any.") },
+      PyDoc_STR(
+        "release($self, /)\n--\n\nIncrement the counter and wake the first waiter, if any.") },
     { "locked", CMETH(sem_locked), METH_CM,
-      PyDoc_STR("locked()\n--\n\nReturn True if acquire() would not return at once.") },
+      PyDoc_STR("locked($self, /)\n--\n\nReturn True if acquire() would not return at once.") },
     { "__aenter__", CMETH(sem_aenter), METH_CM, PyDoc_STR("Await acquire(); return None.") },
     { "__aexit__", CMETH(sem_aexit), METH_CM, PyDoc_STR("Call release().") },
     { "__reduce__", sem_reduce, METH_NOARGS, NULL },
@@ -571,7 +572,7 @@ PyType_Spec al_semaphore_spec = {
 
 static PyMethodDef bsem_methods[] = {
     { "release", CMETH(bsem_release), METH_CM,
-      PyDoc_STR("release()\n--\n\nIncrement the counter and wake the first waiter, if any."
+      PyDoc_STR("release($self, /)\n--\n\nIncrement the counter and wake the first waiter, if any."
                 "\n\nValueError if that would raise the counter above its initial value.") },
     { "__reduce__", bsem_reduce, METH_NOARGS, NULL },
     { NULL, NULL, 0, NULL },

@@ -11,18 +11,20 @@ the extension cannot be imported; the stdlib classes are exported then.
 :data:`IMPLEMENTATION` says which one is active (``"c"`` or ``"stdlib"``).
 """
 
-from __future__ import annotations
-
-import asyncio
-import importlib
-import os
+# Only the public names stay module globals (dir(asynclocks) is the API): the
+# modules used below are deleted at the end (sys keeps its name for type checkers).
+import asyncio as _asyncio
+import importlib as _importlib
+import os as _os
 import sys
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
+# The single place the version is written: the build reads it from here.
 __version__ = "0.1.0"
 
 __all__ = [
     "IMPLEMENTATION",
+    "IMPORT_ERROR",
     "Lock",
     "Event",
     "Condition",
@@ -32,19 +34,13 @@ __all__ = [
 if sys.version_info >= (3, 11):
     __all__ += ["Barrier", "BrokenBarrierError"]
 
-
-def _want_extension() -> bool:
-    flag = os.environ.get("ASYNCLOCKS_NO_EXTENSIONS", "")
-    return flag in ("", "0")
-
-
 IMPORT_ERROR: ImportError | None = None
 """Why the C extension could not be imported, when it was wanted but failed."""
 
 IMPLEMENTATION: str
 """``"c"`` when the C extension is in use, ``"stdlib"`` for the fallback."""
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from asynclocks._core import (
         BoundedSemaphore as BoundedSemaphore,
     )
@@ -64,13 +60,13 @@ if TYPE_CHECKING:
     if sys.version_info >= (3, 11):
         from asynclocks._core import Barrier as Barrier
 else:
-    _source: Any = asyncio
-    if _want_extension():
+    _source: _typing.Any = _asyncio
+    if _os.environ.get("ASYNCLOCKS_NO_EXTENSIONS", "") in ("", "0"):
         try:
-            _source = importlib.import_module("asynclocks._core")
+            _source = _importlib.import_module("asynclocks._core")
         except ImportError as exc:  # exercised by the packaging tests
             IMPORT_ERROR = exc
-    IMPLEMENTATION = "stdlib" if _source is asyncio else "c"
+    IMPLEMENTATION = "stdlib" if _source is _asyncio else "c"
     Lock = _source.Lock
     Event = _source.Event
     Condition = _source.Condition
@@ -81,4 +77,12 @@ else:
     del _source
 
 if sys.version_info >= (3, 11):
-    BrokenBarrierError = asyncio.BrokenBarrierError
+    BrokenBarrierError = _asyncio.BrokenBarrierError
+
+
+def __dir__() -> list[str]:
+    """The public API (and __version__); submodules such as _core are not listed."""
+    return sorted([*__all__, "__version__"])
+
+
+del _asyncio, _importlib, _os, _typing, sys
