@@ -118,6 +118,19 @@ class Result:
             return None
         return num / den
 
+    def spread(self, impl: str) -> float | None:
+        """``(max - min) / median`` of ``impl``'s samples (0.10 = 10%), or None."""
+        values = self.samples.get(impl)
+        med = self.median(impl)
+        if not values or not med:
+            return None
+        return (max(values) - min(values)) / med
+
+    def round_ratios(self, numerator: str, denominator: str) -> list[float]:
+        """``numerator / denominator`` round by round (each round times both back to back)."""
+        nums, dens = self.samples.get(numerator, []), self.samples.get(denominator, [])
+        return [n / d for n, d in zip(nums, dens, strict=False) if d > 0]
+
 
 # ---------------------------------------------------------------------------
 # Uncontended workloads: a tight loop inside one coroutine.
@@ -468,13 +481,15 @@ def run_workloads(
     rounds: int = 7,
     quick: bool = False,
     progress: Callable[[str], None] | None = None,
+    on_sample: Callable[[int, int], None] | None = None,
 ) -> list[Result]:
     """Time every workload on every implementation that supports it.
 
     One warm-up sample (a tenth of the size) per pair, then ``rounds`` rounds;
     each round runs every workload on every implementation, rotating the order
     of the implementations from round to round. All in one event loop made by
-    ``loop_factory``, closed at the end.
+    ``loop_factory``, closed at the end. ``progress`` hears of each round;
+    ``on_sample(done, total)`` of each sample taken, warm-ups included.
     """
     if rounds < 1:
         raise ValueError("rounds must be at least 1")
@@ -486,12 +501,22 @@ def run_workloads(
         )
         for wl in workloads
     ]
+    pairs = sum(len(result.samples) for result in results)
+    total, done = pairs * (rounds + 1), 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if on_sample is not None:
+            on_sample(done, total)
+
     loop = loop_factory()
     try:
         for result in results:
             for impl in implementations:
                 if impl.name in result.samples:
                     _sample(loop, result.workload, impl, max(1, result.ops // 10))
+                    tick()
         for rnd in range(rounds):
             if progress is not None:
                 progress(f"round {rnd + 1}/{rounds}")
@@ -502,6 +527,7 @@ def run_workloads(
                     if impl.name in result.samples:
                         value = _sample(loop, result.workload, impl, result.ops)
                         result.samples[impl.name].append(value)
+                        tick()
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
