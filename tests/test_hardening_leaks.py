@@ -44,7 +44,7 @@ One scenario by hand (prints the measurements as JSON)::
 
 The other hardening files have long forms too: ``ASYNCLOCKS_FUZZ_SECONDS=600``
 (and ``ASYNCLOCKS_FUZZ_EXAMPLES``) for the fuzzer of
-``tests/test_hardening_module.py``. Under the sanitizer build (see the README)::
+``tests/test_hardening_module.py``. Under the sanitizer build (see CONTRIBUTING.md)::
 
     LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" \\
       PYTHONMALLOC=malloc ASAN_OPTIONS=detect_leaks=0 \\
