@@ -28,6 +28,26 @@ N = int(os.environ.get("ASYNCLOCKS_MEMCHECK_ITERATIONS", "30"))
 
 def main():
     warnings.simplefilter("ignore")
+    # dropped_while_waiting abandons tasks waiting on a Condition: when the
+    # collector closes their awaitables, a clean-up that has to re-acquire a
+    # lock held by another task cannot finish, and Python reports "coroutine
+    # ignored GeneratorExit" (or "bound to a different event loop" when no
+    # loop runs), for the stdlib's coroutines as for asynclocks' awaitables
+    # (tests/test_condition.py::test_close_suspended_wait). Which one a run
+    # reports depends on when the collector runs; count them, quietly.
+    ignored = []
+
+    def hook(unraisable):
+        exc = unraisable.exc_value
+        if isinstance(exc, RuntimeError) and (
+            str(exc) == "coroutine ignored GeneratorExit"
+            or str(exc).endswith("is bound to a different event loop")
+        ):
+            ignored.append(str(exc))
+        else:  # anything else is reported as usual
+            sys.__unraisablehook__(unraisable)
+
+    sys.unraisablehook = hook
     assert asynclocks.IMPLEMENTATION == "c"
     ns = type("NS", (), {})()
     for name in ("Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier"):
@@ -48,6 +68,8 @@ def main():
     new = importlib.import_module("asynclocks")
     asyncio.run(_use(old_lock(), new.Lock()))
     gc.collect()
+    if ignored:
+        print(f"exceptions ignored while finalizing abandoned waiters: {len(ignored)}")
     print("memcheck workload done")
 
 
