@@ -49,7 +49,7 @@ def test_text_report_has_legend_and_versions():
     text = out.stdout
     for words in ("lower is better", "higher is better", "nanoseconds per operation", "spread"):
         assert words in text, f"the report does not say {words!r}"
-    assert "supported and tested: CPython 3.10-3.15" in text
+    assert "supported and tested: CPython 3.10 to 3.15" in text
     assert any("speedup" in line and "per round" in line for line in text.splitlines())
     # not a terminal: no progress output on stderr
     assert "measuring" not in out.stderr
@@ -59,6 +59,7 @@ def test_json_report():
     report = json.loads(_run("--json").stdout)
     assert report["units"]["speedup"].startswith("median stdlib ns / median asynclocks ns")
     assert report["results"]
+    assert report["supported_pythons"] == ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]
     for name, row in report["results"].items():
         assert set(row["samples_ns"]) == {"stdlib", "asynclocks"}, name
         assert len(row["speedup_per_round"]) == report["method"]["rounds"], name

@@ -21,8 +21,8 @@ from typing import Any
 import asynclocks
 from asynclocks import _bench
 
-SUPPORTED = "CPython 3.10-3.15"
-"""The versions asynclocks supports and tests."""
+SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
+"""CPython versions asynclocks supports and is tested on (also the wheel's classifiers)."""
 
 UNTRUSTED_SPREAD = 0.25
 """A row whose samples (or per-round speedups) vary by more than this, relative
@@ -135,7 +135,7 @@ def _json_report(
     return {
         "machine": _bench.machine_info(),
         "method": _bench.method_info(rounds, quick),
-        "supported": SUPPORTED,
+        "supported_pythons": list(SUPPORTED_PYTHONS),
         "loop": "asyncio",
         "units": {
             "median_ns": "nanoseconds per operation, median over rounds; lower is better",
@@ -183,7 +183,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"on Python {sys.version.split()[0]}, default asyncio loop; "
         f"median of {rounds} interleaved rounds"
     )
-    print(f"supported and tested: {SUPPORTED}")
+    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    print(
+        f"supported and tested: CPython {SUPPORTED_PYTHONS[0]} to {SUPPORTED_PYTHONS[-1]}"
+        + ("" if running in SUPPORTED_PYTHONS else f" (not {running})")
+    )
     if asynclocks.IMPLEMENTATION != "c":
         reason = f": {asynclocks.IMPORT_ERROR}" if asynclocks.IMPORT_ERROR else ""
         print(f"note: C extension not in use{reason}; both columns are the stdlib")
