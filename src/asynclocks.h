@@ -107,6 +107,11 @@ typedef struct {
     AlAwaitable *freelist;
     int numfree;
     int closing; /* m_clear has run: free awaitables instead of recycling them */
+    /* threadsafe.c */
+    PyTypeObject *ThreadSafeFlag_Type;
+    PyTypeObject *ThreadSafeEvent_Type;
+    PyObject *ts_wake; /* the wake-up callback given to call_soon_threadsafe */
+    PyObject *str_call_soon_threadsafe;
 } AlState;
 
 extern struct PyModuleDef al_module_def;
