@@ -3,7 +3,10 @@
 Drop-in replacements for :class:`asyncio.Lock`, :class:`asyncio.Event`,
 :class:`asyncio.Condition`, :class:`asyncio.Semaphore`,
 :class:`asyncio.BoundedSemaphore` and (Python 3.11+) :class:`asyncio.Barrier`,
-with the behaviour of the running interpreter's :mod:`asyncio`.
+with the behaviour of the running interpreter's :mod:`asyncio`; and
+:class:`ThreadSafeFlag` and :class:`ThreadSafeEvent`, which threads and signal
+handlers can set to wake tasks (C extension only: the stdlib has no
+counterpart).
 
 The C implementation is used unless the environment variable
 ``ASYNCLOCKS_NO_EXTENSIONS`` is set to a non-empty value other than ``0``, or
@@ -60,6 +63,8 @@ if TYPE_CHECKING:
     from asynclocks._core import (
         Semaphore as Semaphore,
     )
+    from asynclocks._core import ThreadSafeEvent as ThreadSafeEvent
+    from asynclocks._core import ThreadSafeFlag as ThreadSafeFlag
 
     if sys.version_info >= (3, 11):
         from asynclocks._core import Barrier as Barrier
@@ -78,6 +83,10 @@ else:
     BoundedSemaphore = _source.BoundedSemaphore
     if sys.version_info >= (3, 11):
         Barrier = _source.Barrier
+    if IMPLEMENTATION == "c":  # no stdlib counterpart: absent in the fallback
+        ThreadSafeFlag = _source.ThreadSafeFlag
+        ThreadSafeEvent = _source.ThreadSafeEvent
+        __all__ += ["ThreadSafeFlag", "ThreadSafeEvent"]
     del _source
 
 if sys.version_info >= (3, 11):
