@@ -280,7 +280,8 @@ def test_flag_waiters_on_several_loops_exactly_one_per_set():
         for i, lt in enumerate(loops):
             for j in range(2):
                 futs.append(lt.submit(w((i, j))))
-                until(lambda n=len(futs): waiters(f) == n, "waiters queued")
+                queued = len(futs)
+                until(lambda q=queued: waiters(f) == q, "waiters queued")
         n = len(futs)
         order = []
         for k in range(n):
@@ -308,8 +309,7 @@ def test_event_wakes_tasks_of_several_loops_and_threads():
     try:
         futs = [lt.submit(e.wait()) for lt in loops for _ in range(3)]
         threads = [
-            threading.Thread(target=lambda: results.append(e.wait_sync(DEADLINE)))
-            for _ in range(3)
+            threading.Thread(target=lambda: results.append(e.wait_sync(DEADLINE))) for _ in range(3)
         ]
         for t in threads:
             t.start()
