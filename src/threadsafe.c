@@ -7,6 +7,9 @@
  * made by that loop's create_future()) or a thread blocked in wait_sync()
  * (a PyThread lock it sleeps on). A node is allocated and freed by its
  * waiter, never by a setter, except in one case (see "Hand-off" below).
+ * Only a linked node holds references (tp_traverse visits them): a setter
+ * that unlinks a node takes its references away, so that a waiter whose
+ * loop died (woken, never resumed) stays collectable.
  *
  * Locking. The flag, the list and every node's state are protected by a
  * mutex of the object (PyMutex on 3.13+, a PyThread lock before), not by
@@ -233,13 +236,15 @@ flag_release(TSObject *self)
         }
         ts_unlink(self, n);
         n->state = TS_HANDING;
-        /* While HANDING the node is the setter's to free if its waiter
-         * leaves, so its references stay valid without the mutex. */
+        PyObject *loop = n->loop, *fut = n->fut; /* stolen */
+        n->loop = n->fut = NULL;
         TS_UNLOCK(self);
-        int rc = ts_handoff(st, n->loop, n->fut, Py_None);
+        int rc = ts_handoff(st, loop, fut, Py_None);
         if (rc < 0) {
             keep_first_error(&err);
         }
+        Py_DECREF(loop);
+        Py_DECREF(fut);
         TS_LOCK(self);
         int pass_on;
         int mine = n->left != TS_PRESENT;
@@ -296,8 +301,9 @@ event_release(TSObject *self)
             PyThread_release_lock(n->sync);
         }
         else {
-            buf[2 * k] = Py_NewRef(n->loop);
-            buf[2 * k + 1] = Py_NewRef(n->fut);
+            buf[2 * k] = n->loop; /* stolen: an unlinked node holds nothing */
+            buf[2 * k + 1] = n->fut;
+            n->loop = n->fut = NULL;
             k++;
         }
     }
@@ -433,7 +439,7 @@ ts_wait_end(AlAwaitable *aw, int is_flag, PyObject *value, PyObject **result)
     TS_LOCK(self);
     switch (n->state) {
     case TS_LINKED:
-        ts_unlink(self, n);
+        ts_unlink(self, n); /* node_free() below drops its references */
         break;
     case TS_GRANTED:
         granted = 1;
