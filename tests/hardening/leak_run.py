@@ -533,7 +533,7 @@ async def threadsafe(ns, n, keep):
         ws = [asyncio.ensure_future(e.wait()) for _ in range(3)]
         await asyncio.sleep(0)
         got = []
-        done = worker.put(lambda: got.append(e.wait_sync(5)))
+        done = worker.put(lambda got=got: got.append(e.wait_sync(5)))
         while "waiters:4" not in repr(e):
             await asyncio.sleep(0)
         e.set()
