@@ -258,9 +258,7 @@ def report(all_samples):
             out.append("|" + "---|" * len(med))
             out.append("| " + " | ".join(f"{v:,.0f}" for v in med.values()) + " |")
             for k, v in ours.items():
-                out.append(
-                    f"- {k}: {best_other[1] / v:.2f}x the fastest other ({best_other[0]})"
-                )
+                out.append(f"- {k}: {best_other[1] / v:.2f}x the fastest other ({best_other[0]})")
             out.append("")
     return "\n".join(out)
 
