@@ -567,15 +567,22 @@ event_wait_sync(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject 
     int blocking = 1;
     double secs = -1.0;
     if (timeout != NULL && timeout != Py_None) {
-        /* As threading.Condition.wait: `timeout > 0` decides whether to
-         * block at all. */
+        /* As threading.Condition.wait: a positive timeout blocks, others
+         * poll. NaN is neither: it polls where threading tests
+         * `timeout > 0`, and is rejected where it tests `timeout <= 0`
+         * (3.14+; probed at import, see ts_probe_nan). */
         PyObject *zero = PyLong_FromLong(0);
         if (zero == NULL) {
             return NULL;
         }
-        blocking = PyObject_RichCompareBool(timeout, zero, Py_GT);
+        int nonpos = PyObject_RichCompareBool(timeout, zero, Py_LE);
+        blocking = nonpos < 0 ? -1 : PyObject_RichCompareBool(timeout, zero, Py_GT);
         Py_DECREF(zero);
         if (blocking < 0) {
+            return NULL;
+        }
+        if (!nonpos && !blocking && self->st->ts_nan_raises) {
+            PyErr_SetString(PyExc_ValueError, "Invalid value NaN (not a number)");
             return NULL;
         }
         if (blocking) {
@@ -901,9 +908,41 @@ add_ts_type(PyObject *module, PyType_Spec *spec, PyTypeObject **slot)
     return PyModule_AddObjectRef(module, al_short_name((PyTypeObject *)tp), tp);
 }
 
+/* Whether threading.Event().wait(nan) raises ValueError (it returns False
+ * where threading.Condition.wait tests `timeout > 0`). 0 or -1. */
+static int
+ts_probe_nan(AlState *st)
+{
+    PyObject *threading = PyImport_ImportModule("threading");
+    if (threading == NULL) {
+        return -1;
+    }
+    PyObject *ev = PyObject_CallMethod(threading, "Event", NULL);
+    Py_DECREF(threading);
+    if (ev == NULL) {
+        return -1;
+    }
+    PyObject *r = PyObject_CallMethod(ev, "wait", "d", Py_NAN);
+    Py_DECREF(ev);
+    if (r != NULL) {
+        Py_DECREF(r);
+        st->ts_nan_raises = 0;
+        return 0;
+    }
+    if (!PyErr_ExceptionMatches(PyExc_ValueError)) {
+        return -1;
+    }
+    PyErr_Clear();
+    st->ts_nan_raises = 1;
+    return 0;
+}
+
 int
 al_threadsafe_exec(PyObject *module, AlState *st)
 {
+    if (ts_probe_nan(st) < 0) {
+        return -1;
+    }
     st->str_call_soon_threadsafe = PyUnicode_InternFromString("call_soon_threadsafe");
     if (st->str_call_soon_threadsafe == NULL) {
         return -1;
