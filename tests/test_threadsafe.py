@@ -705,3 +705,34 @@ def test_stress_event_set_clear_many_waiters():
         stop.set()
         for lt in loops:
             lt.close()
+
+
+# ---------------------------------------------------------------------------
+# The README's examples are runnable programs
+
+
+@pytest.mark.parametrize(
+    "name, output",
+    [
+        ("threadsafe-worker", "got [0, 1, 4, 9, 16]\n"),
+        ("threadsafe-signal", "reloading configuration\n"),
+    ],
+)
+def test_readme_examples(name, output):
+    import re
+    import subprocess
+
+    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+    if not os.path.exists(readme):
+        pytest.skip("README.md not found next to the tests")
+    if name == "threadsafe-signal" and not HAS_SIGUSR1:
+        pytest.skip("needs SIGUSR1 and pthread_kill")
+    with open(readme, encoding="utf-8") as fh:
+        text = fh.read()
+    m = re.search(rf"<!-- example: {name} -->\n```python\n(.*?)```", text, re.S)
+    assert m is not None, name
+    proc = subprocess.run(
+        [sys.executable, "-c", m.group(1)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == output
