@@ -112,7 +112,8 @@ typedef struct {
     PyTypeObject *ThreadSafeEvent_Type;
     PyObject *ts_wake; /* the wake-up callback given to call_soon_threadsafe */
     PyObject *str_call_soon_threadsafe;
-    int ts_nan_raises; /* threading.Event().wait(nan) raises ValueError (3.14+) */
+    PyObject *current_task; /* asyncio.current_task */
+    int ts_nan_raises;      /* threading.Event().wait(nan) raises ValueError (3.14+) */
 } AlState;
 
 extern struct PyModuleDef al_module_def;

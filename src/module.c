@@ -166,6 +166,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->ThreadSafeFlag_Type);
     Py_VISIT(st->ThreadSafeEvent_Type);
     Py_VISIT(st->ts_wake);
+    Py_VISIT(st->current_task);
     for (AlAwaitable *aw = st->freelist; aw != NULL; aw = aw->next) {
         Py_VISIT(aw); /* the list owns one reference to each */
     }
@@ -226,6 +227,7 @@ module_clear(PyObject *module)
     Py_CLEAR(st->ThreadSafeEvent_Type);
     Py_CLEAR(st->ts_wake);
     Py_CLEAR(st->str_call_soon_threadsafe);
+    Py_CLEAR(st->current_task);
     return 0;
 }
 

@@ -24,14 +24,20 @@
  * so a signal handler that calls set() while the main thread is elsewhere
  * in this file cannot deadlock.
  *
- * Wake-ups. An async waiter is always woken through
+ * Wake-ups. An async waiter is woken through
  * loop.call_soon_threadsafe(_ts_wake, fut, value) (one call per loop for
  * the futures of that loop), which wakes the loop's selector: this works
  * from another thread, from a signal handler that runs while the loop
  * sleeps in select() (PEP 475 would retry the select), and on uvloop. A
  * call that raises RuntimeError (the loop is closed) is ignored: the task
  * of a closed loop can never run again. Other errors are raised by set()
- * after every waiter was handled.
+ * after every waiter was handled. One exception: when set() runs in the
+ * thread that runs the waiter's loop, inside one of that loop's task steps
+ * (asyncio.current_task() is a task), the loop is not asleep in its
+ * selector and will run what call_soon() schedules before it polls again,
+ * so _ts_wake's work is done directly: no self-pipe write, no extra loop
+ * iteration. A signal handler that runs while the loop sleeps sees no
+ * current task and takes the call_soon_threadsafe path.
  *
  * Hand-off (ThreadSafeFlag). set() unlinks the longest-waiting async node
  * and marks it HANDING, releases the mutex and calls the loop. Then, under
@@ -138,25 +144,18 @@ ts_unlink(TSObject *self, TSNode *n)
 /* ------------------------------------------------------------------ */
 /* Wake-ups. */
 
-/* _ts_wake(futs, value): the callback run by the waiters' loop. futs is one
- * future or a tuple of futures of that loop; each that is still pending
- * gets value as its result. */
-static PyObject *
-ts_wake(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+/* Give value to each of futs (one future or a tuple of futures) that is
+ * still pending. 0, or -1 with the first error (the others are woken all
+ * the same). */
+static int
+ts_wake_impl(AlState *st, PyObject *futs, PyObject *value)
 {
-    AlState *st = PyModule_GetState(module);
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "_ts_wake() takes 2 arguments");
-        return NULL;
-    }
-    PyObject *futs = args[0];
     if (!PyTuple_CheckExact(futs)) {
-        return al_fut_set_result_if_pending(st, futs, args[1]) < 0 ? NULL : Py_NewRef(Py_None);
+        return al_fut_set_result_if_pending(st, futs, value) < 0 ? -1 : 0;
     }
     PyObject *err = NULL;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(futs); i++) {
-        if (al_fut_set_result_if_pending(st, PyTuple_GET_ITEM(futs, i), args[1]) < 0) {
-            /* Wake the others all the same; raise the first error. */
+        if (al_fut_set_result_if_pending(st, PyTuple_GET_ITEM(futs, i), value) < 0) {
             PyObject *e = al_fetch_exc();
             if (err == NULL) {
                 err = e;
@@ -168,6 +167,20 @@ ts_wake(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     if (err != NULL) {
         al_restore_exc(err);
+        return -1;
+    }
+    return 0;
+}
+
+/* _ts_wake(futs, value): the callback run by the waiters' loop. */
+static PyObject *
+ts_wake(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "_ts_wake() takes 2 arguments");
+        return NULL;
+    }
+    if (ts_wake_impl(PyModule_GetState(module), args[0], args[1]) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -199,6 +212,44 @@ ts_handoff(AlState *st, PyObject *loop, PyObject *futs, PyObject *value)
         return 0;
     }
     return -1;
+}
+
+/* 1 if the calling thread runs `loop` and is inside a step of one of its
+ * tasks (so the loop is not asleep in its selector), else 0. Never fails:
+ * an error means 0. */
+static int
+ts_in_loop_task(AlState *st, PyObject *loop)
+{
+    PyObject *running = PyObject_CallNoArgs(st->get_running_loop);
+    if (running == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    int same = running == loop;
+    Py_DECREF(running);
+    if (!same) {
+        return 0;
+    }
+    PyObject *task = PyObject_CallOneArg(st->current_task, loop);
+    if (task == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    int in_task = task != Py_None;
+    Py_DECREF(task);
+    return in_task;
+}
+
+/* Wake the futures futs (one future or a tuple) of `loop` with value:
+ * directly when ts_in_loop_task(), else through ts_handoff(). 1, 0 or -1
+ * as ts_handoff(). */
+static int
+ts_wake_loop(AlState *st, PyObject *loop, PyObject *futs, PyObject *value)
+{
+    if (ts_in_loop_task(st, loop)) {
+        return ts_wake_impl(st, futs, value) < 0 ? -1 : 1;
+    }
+    return ts_handoff(st, loop, futs, value);
 }
 
 /* Keep the first error in *err (new reference), drop later ones. */
@@ -239,7 +290,7 @@ flag_release(TSObject *self)
         PyObject *loop = n->loop, *fut = n->fut; /* stolen */
         n->loop = n->fut = NULL;
         TS_UNLOCK(self);
-        int rc = ts_handoff(st, loop, fut, Py_None);
+        int rc = ts_wake_loop(st, loop, fut, Py_None);
         if (rc < 0) {
             keep_first_error(&err);
         }
@@ -342,7 +393,7 @@ event_release(TSObject *self)
                 }
             }
         }
-        if (ts_handoff(st, loop, futs, Py_True) < 0) {
+        if (ts_wake_loop(st, loop, futs, Py_True) < 0) {
             keep_first_error(&err);
         }
         Py_DECREF(futs);
@@ -941,6 +992,15 @@ int
 al_threadsafe_exec(PyObject *module, AlState *st)
 {
     if (ts_probe_nan(st) < 0) {
+        return -1;
+    }
+    PyObject *asyncio = PyImport_ImportModule("asyncio");
+    if (asyncio == NULL) {
+        return -1;
+    }
+    st->current_task = PyObject_GetAttrString(asyncio, "current_task");
+    Py_DECREF(asyncio);
+    if (st->current_task == NULL) {
         return -1;
     }
     st->str_call_soon_threadsafe = PyUnicode_InternFromString("call_soon_threadsafe");

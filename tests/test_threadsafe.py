@@ -174,23 +174,30 @@ def test_flag_cancelled_before_grant_consumes_nothing(flavour):
     assert run(flavour, main())
 
 
-@pytest.mark.parametrize("when", ["before-callback", "after-callback"])
+@pytest.mark.parametrize("when", ["in-task", "before-callback", "after-callback"])
 @pytest.mark.parametrize("next_waiter", [True, False])
 def test_flag_cancelled_after_grant_passes_it_on(flavour, when, next_waiter):
     """Granted the flag, cancelled before resuming: the flag goes to the next
-    waiter, or stays set; never lost, never given twice."""
+    waiter, or stays set; never lost, never given twice. set() inside a task
+    of the waiter's loop completes the waiter's future at once ("in-task");
+    elsewhere (here a plain loop callback, as for a thread or a signal
+    handler) the wake-up goes through call_soon_threadsafe, and the waiter is
+    cancelled before or after that callback ran."""
 
     async def main():
+        loop = asyncio.get_running_loop()
         f = Flag()
         t1 = asyncio.create_task(f.wait())
         t2 = asyncio.create_task(f.wait()) if next_waiter else None
         await steps(2)
-        f.set()  # t1 is granted; the wake-up goes through call_soon_threadsafe
-        if when == "before-callback":
+        if when == "in-task":
+            f.set()
             t1.cancel()
+        elif when == "before-callback":
+            loop.call_soon(lambda: (f.set(), t1.cancel()))
         else:
-            # the wake-up callback runs first (FIFO), then this, then t1's step
-            asyncio.get_running_loop().call_soon(t1.cancel)
+            # the wake-up callback runs first (FIFO), then the cancel, then t1's step
+            loop.call_soon(lambda: (f.set(), loop.call_soon(t1.cancel)))
         await steps(6)
         assert t1.cancelled()
         if next_waiter:
