@@ -14,6 +14,9 @@ Rows (ns, median over rounds of each round's median; lower is better):
   the call to the thread running again.
 * ``round trip``: thread wakes task, task wakes thread, as fast as possible;
   ns per round trip (two hand-offs), i.e. the hand-off throughput.
+* ``task<->task, one loop``: two tasks of one loop wake each other in turn
+  (the single-loop case, where ``asyncio.Event`` is the reference); ns per
+  round trip.
 
 Columns: ``ThreadSafeFlag`` and ``ThreadSafeEvent`` (asynclocks);
 ``call_soon_threadsafe`` (``loop.call_soon_threadsafe(asyncio_event.set)``,
@@ -205,6 +208,41 @@ async def round_trip(fwd, bwd, n):
     return (perf() - start) / n
 
 
+async def same_loop(make, n):
+    a, b = make(), make()
+
+    async def side(x, y, first):
+        for _ in range(n):
+            if first:
+                x.set()
+            await y.wait()
+            y.clear()
+            if not first:
+                x.set()
+
+    start = perf()
+    await asyncio.gather(side(a, b, True), side(b, a, False))
+    return (perf() - start) / n
+
+
+def _same_loop_impls():
+    impls = {
+        "asyncio.Event": asyncio.Event,
+        "ThreadSafeFlag": asynclocks.ThreadSafeFlag,
+        "ThreadSafeEvent": asynclocks.ThreadSafeEvent,
+    }
+    if aiologic is not None:
+
+        class _R(aiologic.REvent):
+            __slots__ = ()
+
+            async def wait(self):  # noqa: D401 - aiologic's async wait is `await ev`
+                return await self
+
+        impls["aiologic"] = _R
+    return impls
+
+
 # round trip pairs: forward name -> backward name
 ROUND_TRIP = {
     "ThreadSafeFlag": "ThreadSafeEvent",
@@ -230,6 +268,8 @@ def run_loop(flavour, rounds, n):
         for name, f in fwd.items():
             b = bwd[ROUND_TRIP[name]]
             jobs.append(("round trip", name, lambda f=f, b=b: round_trip(f, b, n * 4)))
+        for name, make in _same_loop_impls().items():
+            jobs.append(("task<->task, one loop", name, lambda m=make: same_loop(m, n * 4)))
         # warm-up, then interleaved rounds, rotating the order
         for _, _, job in jobs:
             loop.run_until_complete(job())
