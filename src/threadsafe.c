@@ -16,7 +16,8 @@
  * the GIL, so the design holds without a GIL. While the mutex is held the
  * code calls no Python code and allocates no Python object (no GC, no
  * finalizer, no signal handler can run there): it reads and writes the
- * state, increfs, and releases a sleeping thread's lock. Every Python call
+ * state, moves references in and out of nodes (no decref), and releases a
+ * sleeping thread's lock. Every Python call
  * (create_future, call_soon_threadsafe, set_result) and every decref that
  * could run a finalizer happens after the mutex is released: set() takes
  * what it must wake under the mutex, releases it, then wakes. In a GIL
@@ -267,7 +268,9 @@ keep_first_error(PyObject **err)
 
 /* The flag's set(): hand the flag to the longest-waiting task, or set it
  * when none waits. 0, or -1 with the first error a loop raised (the flag
- * was passed on all the same). */
+ * was passed on all the same). A waiter whose loop refused the hand-off
+ * (closed: RuntimeError; or any other error, which set() then raises) is
+ * dropped from the queue: it can be woken only by its loop. */
 static int
 flag_release(TSObject *self)
 {

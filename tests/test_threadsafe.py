@@ -354,7 +354,11 @@ def test_set_while_loop_closed_does_not_raise(flavour):
     dead_e = dead.submit(e.wait())
     until(lambda: waiters(f) == 1 and waiters(e) == 1, "waiters queued")
     dead.stop()
-    dead.loop.close()  # the tasks stay pending forever
+    # the tasks stay pending forever; their "Task was destroyed but it is
+    # pending!" report, when gc frees them, goes to this handler
+    destroyed = []
+    dead.loop.set_exception_handler(lambda loop, ctx: destroyed.append(ctx["message"]))
+    dead.loop.close()
     with LoopThread(flavour) as live:
         live_f = live.submit(f.wait())
         until(lambda: waiters(f) == 2, "second waiter")
@@ -366,6 +370,9 @@ def test_set_while_loop_closed_does_not_raise(flavour):
         f.set()
         assert f.is_set()
     assert not dead_f.done() and not dead_e.done()
+    del dead_f, dead_e, dead
+    gc.collect()
+    assert destroyed == ["Task was destroyed but it is pending!"] * 2
 
 
 def test_stopped_loop_gets_the_wakeup_when_restarted():
