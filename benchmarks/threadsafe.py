@@ -15,7 +15,8 @@ better):
 * ``task->thread latency``: a thread blocks; a task wakes it; from just before
   the call to the thread running again.
 * ``round trip``: thread wakes task, task wakes thread, as fast as possible;
-  ns per round trip (two hand-offs), i.e. the hand-off throughput.
+  ns per round trip (two hand-offs), i.e. the hand-off throughput (median of
+  ten chunks per sample).
 * ``task<->task, one loop``: two tasks of one loop wake each other in turn
   (the single-loop case, where ``asyncio.Event`` is the reference); ns per
   round trip.
@@ -192,29 +193,37 @@ async def task_to_thread_latency(bwd, n):
     return statistics.median(lats)
 
 
-async def round_trip(fwd, bwd, n):
+async def round_trip(fwd, bwd, n, chunks=10):
+    """Median over chunks of ns per round trip (short chunks: a chunk that
+    another process preempts does not move the median)."""
     thread_set, task_wait = fwd
     task_set, thread_wait = bwd
+    per = max(n // chunks, 1)
 
     def partner():
-        for _ in range(n):
+        for _ in range(per * chunks):
             thread_set()
             thread_wait()
 
-    start = perf()
     th = _thread(partner)
-    for _ in range(n):
-        await task_wait()
-        task_set()
+    times = []
+    for _ in range(chunks):
+        start = perf()
+        for _ in range(per):
+            await task_wait()
+            task_set()
+        times.append((perf() - start) / per)
     await asyncio.to_thread(th.join)
-    return (perf() - start) / n
+    return statistics.median(times)
 
 
-async def same_loop(make, n):
+async def same_loop(make, n, chunks=10):
+    """Median over chunks of ns per round trip between two tasks."""
     a, b = make(), make()
+    per = max(n // chunks, 1)
 
     async def side(x, y, first):
-        for _ in range(n):
+        for _ in range(per):
             if first:
                 x.set()
             await y.wait()
@@ -222,9 +231,12 @@ async def same_loop(make, n):
             if not first:
                 x.set()
 
-    start = perf()
-    await asyncio.gather(side(a, b, True), side(b, a, False))
-    return (perf() - start) / n
+    times = []
+    for _ in range(chunks):
+        start = perf()
+        await asyncio.gather(side(a, b, True), side(b, a, False))
+        times.append((perf() - start) / per)
+    return statistics.median(times)
 
 
 def _same_loop_impls():
