@@ -61,6 +61,13 @@ def test_api_basics(cls):
     for meth in ("set", "clear", "is_set", "wait"):
         with pytest.raises(TypeError):
             getattr(obj, meth)(1)
+    # not copyable or picklable (a threading.Event cannot be pickled either)
+    import copy
+    import pickle
+
+    for fn in (copy.copy, copy.deepcopy, pickle.dumps):
+        with pytest.raises(TypeError):
+            fn(obj)
     w = weakref.ref(obj)
     del obj
     gc.collect()
