@@ -53,6 +53,9 @@
 
 #include <math.h>
 #include <time.h>
+#ifdef _WIN32
+#include <windows.h>
+#endif
 
 #if AL_PY313
 #define TS_MUTEX_FIELD PyMutex mutex;
@@ -548,9 +551,13 @@ event_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 static double
 ts_monotonic(void)
 {
+#ifdef _WIN32
+    return (double)GetTickCount64() * 1e-3;
+#else
     struct timespec ts;
     (void)clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+#endif
 }
 
 /* Block the calling thread (GIL released) until set() or until `secs`
