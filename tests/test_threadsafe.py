@@ -216,6 +216,70 @@ def test_flag_cancelled_after_grant_passes_it_on(flavour, when, next_waiter):
     assert run(flavour, main())
 
 
+class _HookLoop(asyncio.SelectorEventLoop):
+    """Runs `hook(callback, args)` inside call_soon_threadsafe(), after the
+    callback is queued: what another thread could do while set() is still in
+    that call."""
+
+    hook = None
+
+    def call_soon_threadsafe(self, callback, *args, context=None):
+        handle = super().call_soon_threadsafe(callback, *args, context=context)
+        hook, self.hook = self.hook, None
+        if hook is not None:
+            hook(callback, args)
+        return handle
+
+
+@pytest.mark.parametrize("outcome", ["consumed", "cancelled", "cancelled-next-waiter"])
+def test_flag_waiter_finishes_during_handoff(outcome):
+    """The waiter finishes while set() is still handing the flag over (its
+    node HANDING): consumed, the flag is not passed on; cancelled, set()
+    passes it on (to the next waiter, or sets it)."""
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        f = Flag()
+        aw = f.wait()
+        aw.send(None)  # suspended on its future: the first waiter
+        t2 = asyncio.ensure_future(f.wait()) if outcome == "cancelled-next-waiter" else None
+        await steps(2)
+
+        def hook(callback, args):
+            if outcome == "consumed":
+                callback(*args)  # the loop ran the wake-up
+                with pytest.raises(StopIteration):
+                    aw.send(None)  # and the waiter returned
+            else:
+                with pytest.raises(asyncio.CancelledError):
+                    aw.throw(asyncio.CancelledError())
+
+        loop.hook = hook
+        done = loop.create_future()
+
+        def set_outside_a_task():  # the call_soon_threadsafe path
+            f.set()
+            done.set_result(None)
+
+        loop.call_soon(set_outside_a_task)
+        await done
+        assert loop.hook is None  # the hook ran
+        await steps(4)
+        if outcome == "consumed":
+            assert not f.is_set()
+        elif outcome == "cancelled":
+            assert f.is_set()
+        else:
+            assert t2.done() and not f.is_set()
+        return True
+
+    loop = _HookLoop()
+    try:
+        assert loop.run_until_complete(main())
+    finally:
+        loop.close()
+
+
 def test_flag_wait_for_timeout_then_set(flavour):
     async def main():
         f = Flag()
