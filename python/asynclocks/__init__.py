@@ -28,6 +28,9 @@ __all__ = [
     "Condition",
     "Semaphore",
     "BoundedSemaphore",
+    "install",
+    "uninstall",
+    "is_installed",
 ]
 if sys.version_info >= (3, 11):
     __all__ += ["Barrier", "BrokenBarrierError"]
@@ -82,3 +85,6 @@ else:
 
 if sys.version_info >= (3, 11):
     BrokenBarrierError = asyncio.BrokenBarrierError
+
+# Imported last: install() reads IMPLEMENTATION and the classes above.
+from asynclocks._install import install, is_installed, uninstall  # noqa: E402
