@@ -300,8 +300,12 @@ def test_runs():
 """
 
 
-@pytest.mark.parametrize("with_option", [False, True])
-def test_pytest_plugin_installs_before_conftest_and_test_modules(tmp_path, with_option):
+@pytest.mark.parametrize("mode", ["plain", "option", "env", "env+option"])
+def test_pytest_plugin_installs_before_conftest_and_test_modules(tmp_path, mode):
+    # "env": ASYNCLOCKS_INSTALL=1 imported asynclocks before pytest started;
+    # pytest must not warn about it (-W error), with or without the option.
+    with_option = "option" in mode
+    with_env = "env" in mode
     (tmp_path / "conftest.py").write_text(PLUGIN_CONFTEST)
     (tmp_path / "test_tiny.py").write_text(PLUGIN_TESTS)
     args = [
@@ -312,18 +316,25 @@ def test_pytest_plugin_installs_before_conftest_and_test_modules(tmp_path, with_
         "-q",
         "-p",
         "no:cacheprovider",
+        "-W",
+        "error",
         "--rootdir",
         str(tmp_path),
         str(tmp_path),
     ]
     if with_option:
         args.insert(3, "--asynclocks")
-    out = _run(args, cwd=str(tmp_path), ASYNCLOCKS_NO_EXTENSIONS=FALLBACK_ENV)
+    out = _run(
+        args,
+        cwd=str(tmp_path),
+        ASYNCLOCKS_NO_EXTENSIONS=FALLBACK_ENV,
+        ASYNCLOCKS_INSTALL="1" if with_env else None,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "2 passed" in out.stdout, out.stdout
     types = re.search(r"TYPES (.*)", out.stdout).group(1).split()
     cond = re.search(r"COND (\S+)", out.stdout).group(1)
-    ours = with_option and not FALLBACK_ASKED
+    ours = (with_option or with_env) and not FALLBACK_ASKED
     expected = asynclocks.Lock.__module__ if ours else "asyncio.locks"
     assert types == [expected] * 3 + [str(ours)]
     assert cond == expected
