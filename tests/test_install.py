@@ -261,6 +261,20 @@ def test_env_var_unset_imports_nothing(value):
     assert out.stderr == ""
 
 
+def test_env_var_start_up_failure_is_reported_not_fatal(tmp_path):
+    # An asynclocks that fails to import (found first through PYTHONPATH):
+    # the interpreter starts and runs the program; the hook says why on stderr.
+    fake = tmp_path / "asynclocks"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise RuntimeError('broken on purpose')\n")
+    code = "import asyncio; print(asyncio.Lock.__module__)"
+    out = _run([sys.executable, "-c", code], ASYNCLOCKS_INSTALL="1", PYTHONPATH=str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "asyncio.locks"
+    assert "ASYNCLOCKS_INSTALL is set but install() failed" in out.stderr
+    assert "broken on purpose" in out.stderr
+
+
 def test_env_var_with_fallback_starts_cleanly():
     code = "import asyncio, asynclocks; print(asynclocks.is_installed(), asyncio.Lock.__module__)"
     out = _run([sys.executable, "-c", code], ASYNCLOCKS_INSTALL="1", ASYNCLOCKS_NO_EXTENSIONS="1")

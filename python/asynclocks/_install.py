@@ -86,14 +86,3 @@ def is_installed() -> bool:
     if not ours:
         return False
     return all(getattr(module, name) is ours[name] for module in _MODULES for name in NAMES)
-
-
-def _install_from_environment() -> None:
-    """Run by the ``asynclocks-install.pth`` start-up hook when ASYNCLOCKS_INSTALL is set."""
-    try:
-        install()
-    except Exception as exc:  # never stop the interpreter from starting
-        print(
-            f"asynclocks: ASYNCLOCKS_INSTALL is set but install() failed: {exc!r}",
-            file=sys.stderr,
-        )

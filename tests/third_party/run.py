@@ -62,6 +62,9 @@ class Suite:
     why: str  # what in the library uses asyncio's primitives
     service: str | None = None  # "redis": a local redis-server must be running
     extras: str = ""
+    # -P: do not put the sdist's root on sys.path, so that the installed
+    # release (with its compiled extensions) is tested, not the source tree.
+    python_flags: list[str] = dataclasses.field(default_factory=list)
 
 
 SUITES: dict[str, Suite] = {
@@ -134,6 +137,69 @@ SUITES: dict[str, Suite] = {
             ],
             why="redis.asyncio: pool and client locks (asyncio.Lock), "
             "BlockingConnectionPool (asyncio.Condition)",
+            service="redis",
+        ),
+        Suite(
+            name="aiohttp",
+            version="3.14.5",
+            deps=[
+                "pytest>=8",
+                "pytest-mock",
+                "pytest-timeout",
+                "freezegun",
+                "trustme",
+                "blockbuster",
+                "uvloop",
+                "zlib_ng",
+                "isal",
+                "coverage",  # named by the sdist's warning filters
+            ],
+            # The installed wheel (C extensions), with the sdist's tests: client
+            # and server websockets (the writer's asyncio.Lock), the web server,
+            # and the client's functional tests; the sdist's addopts need
+            # pytest-xdist and pytest-cov, so they are replaced by its marker
+            # selection.
+            args=[
+                "tests/test_websocket_writer.py",
+                "tests/test_client_ws_functional.py",
+                "tests/test_web_websocket_functional.py",
+                "tests/test_web_server.py",
+                "tests/test_client_functional.py",
+                "-o",
+                "addopts=",
+                "-m",
+                "not dev_mode and not autobahn and not internal",
+            ],
+            why="websocket writer (asyncio.Lock); the tests' servers and clients use "
+            "asyncio.Event and asyncio.Lock throughout",
+            python_flags=["-P"],
+        ),
+        Suite(
+            name="aiocache",
+            version="0.12.3",
+            # The release's own pins for its test tools (requirements-dev.txt
+            # names pytest 7.2, pytest-asyncio 0.20): its tests predate
+            # pytest-asyncio 0.22's changes.
+            deps=[
+                "pytest>=7.2,<8",
+                "pytest-asyncio>=0.20,<0.22",
+                "pytest-mock>=3.10",
+                "redis>=4.4,<5",
+                "aiomcache>=0.8",
+                "marshmallow>=3.19",
+                "msgpack>=1.0",
+            ],
+            # The unit tests (backends mocked) and the lock acceptance tests
+            # on the memory and redis backends (no memcached server here).
+            args=[
+                "tests/ut",
+                "tests/acceptance/test_lock.py",
+                "-k",
+                "not memcached",
+                "-o",
+                "addopts=",
+            ],
+            why="RedLock waits on an asyncio.Event per key",
             service="redis",
         ),
     ]
@@ -239,6 +305,9 @@ def start_service(name: str, work: pathlib.Path) -> subprocess.Popen[bytes] | No
             "no",
             "--dir",
             str(data),
+            # the suite's busy-loading/read-only/OOM tests use DEBUG commands
+            "--enable-debug-command",
+            "local",
             "--protected-mode",
             "yes",
         ],
@@ -302,6 +371,7 @@ def run_suite(
     logfile = work / "results" / f"{suite.name}-{mode}.log"
     cmd = [
         str(py),
+        *suite.python_flags,
         "-m",
         "pytest",
         *suite.args,
