@@ -222,6 +222,14 @@ def test_wheel_ships_pth_hook_at_site_packages_root():
     assert pth.parent == pathlib.Path(asynclocks.__file__).parent.parent
     lines = [ln for ln in pth.read_text().splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("import os;"), lines
+    for module in ("_asynclocks_startup.py", "_asynclocks_pytest.py"):
+        assert _wheel_file(module).parent == pth.parent
+    (entry,) = [
+        ep
+        for ep in importlib.metadata.distribution("asynclocks").entry_points
+        if ep.group == "pytest11"
+    ]
+    assert (entry.name, entry.value) == ("asynclocks", "_asynclocks_pytest")
 
 
 @needs_c
