@@ -12,6 +12,14 @@ The C implementation is used unless the environment variable
 ``ASYNCLOCKS_NO_EXTENSIONS`` is set to a non-empty value other than ``0``, or
 the extension cannot be imported; the stdlib classes are exported then.
 :data:`IMPLEMENTATION` says which one is active (``"c"`` or ``"stdlib"``).
+
+:func:`install` puts these classes in place of asyncio's (``asyncio.Lock``
+and the others), :func:`uninstall` puts asyncio's back; the environment
+variable ``ASYNCLOCKS_INSTALL=1`` installs them at interpreter start-up, and
+``pytest --asynclocks`` before a test suite's modules are imported.
+
+(PYTEST_DONT_REWRITE: pytest leaves this package's asserts alone, so it does
+not warn when ``ASYNCLOCKS_INSTALL=1`` imported it before pytest started.)
 """
 
 from __future__ import annotations
@@ -31,6 +39,9 @@ __all__ = [
     "Condition",
     "Semaphore",
     "BoundedSemaphore",
+    "install",
+    "uninstall",
+    "is_installed",
 ]
 if sys.version_info >= (3, 11):
     __all__ += ["Barrier", "BrokenBarrierError"]
@@ -91,3 +102,6 @@ else:
 
 if sys.version_info >= (3, 11):
     BrokenBarrierError = asyncio.BrokenBarrierError
+
+# Imported last: install() reads IMPLEMENTATION and the classes above.
+from asynclocks._install import install, is_installed, uninstall  # noqa: E402
