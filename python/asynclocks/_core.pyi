@@ -199,5 +199,51 @@ if sys.version_info >= (3, 11):
         def broken(self) -> bool:
             """True if the barrier is broken."""
 
+@disjoint_base
+class ThreadSafeFlag:
+    """A flag that threads and signal handlers set and asyncio tasks of any loop wait for.
+
+    Each set() releases one waiting task (the longest-waiting); with no waiter
+    the flag stays set until a wait() takes it.
+    """
+
+    def __init__(self) -> None: ...
+    def is_set(self) -> bool:
+        """Return True if the flag is set."""
+    def set(self) -> None:
+        """Release the longest-waiting task, or set the flag when none waits.
+
+        Callable from any thread and from signal handlers.
+        """
+    def clear(self) -> None:
+        """Reset the flag."""
+    def wait(self) -> Awaitable[None]:
+        """Wait until the flag is set, then clear it (a coroutine); return None."""
+
+@disjoint_base
+class ThreadSafeEvent:
+    """An event that threads and signal handlers set.
+
+    It wakes asyncio tasks of any loop (await wait()) and threads (wait_sync()).
+    """
+
+    def __init__(self) -> None: ...
+    def is_set(self) -> bool:
+        """Return True if the flag is set."""
+    def set(self) -> None:
+        """Set the flag and wake every waiting task and thread.
+
+        Callable from any thread and from signal handlers.
+        """
+    def clear(self) -> None:
+        """Reset the flag."""
+    def wait(self) -> Awaitable[Literal[True]]:
+        """Wait until the flag is set (a coroutine); return True."""
+    def wait_sync(self, timeout: float | None = None) -> bool:
+        """Block the calling thread until the flag is set or the timeout (seconds) passes.
+
+        Return the flag, as threading.Event.wait.
+        """
+
 def _recycled_count() -> int:
     """Number of finished awaitables kept for reuse."""
