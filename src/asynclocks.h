@@ -78,6 +78,13 @@ typedef struct {
     PyObject *InvalidStateError;
     PyObject *BrokenBarrierError; /* NULL before 3.11 */
     PyObject *stop_true;          /* shared StopIteration(True) */
+    /* What the running interpreter and stdlib do, found at import time by
+     * running them (module.c, run_probe), not from a table of versions. */
+    PyObject *barrier_msg;    /* str: what asyncio's Barrier(0) says; NULL before 3.11 */
+    PyObject *await_fmt;      /* callable: fmt(template, t0, tp_name0, t1, tp_name1) -> str */
+    PyObject *await_msg[3];   /* templates of the `await x` TypeErrors (AL_AWMSG_*) or NULL */
+    char throw_done_first;    /* throw() into a finished coroutine: "cannot reuse" first */
+    char throw_running_first; /* throw() into a running one: "already executing" first */
     /* asyncio's C Future type and its done/cancelled/set_result methods,
      * called directly (no method lookup) on futures of exactly that type
      * whose instance __dict__ is absent or does not shadow the name; NULL
@@ -110,6 +117,10 @@ typedef struct {
 } AlState;
 
 extern struct PyModuleDef al_module_def;
+
+/* Indexes of AlState.await_msg: `await x` where x is not awaitable, where
+ * x.__await__() returned a non-iterator, and where it returned a coroutine. */
+enum { AL_AWMSG_NOT_AWAITABLE = 0, AL_AWMSG_NON_ITERATOR = 1, AL_AWMSG_COROUTINE = 2 };
 
 /* Module state of an object whose type (or a base of it) was made by this
  * module. Borrowed; NULL with TypeError set when not found. */
@@ -161,6 +172,7 @@ struct AlAwaitable {
     char status;       /* AW_FRESH, AW_ACTIVE, AW_DONE */
     char running;      /* a step is executing */
     char finalized;    /* tp_finalize has run (the GC marked it) */
+    char awaited;      /* am_await was called: an `await` expression drives it */
 };
 
 /* aw_new() when the freelist cannot serve: allocate. */
@@ -203,6 +215,7 @@ aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject
     aw->index = 0;
     aw->state = 0;
     aw->status = AW_FRESH;
+    aw->awaited = 0;
     return (PyObject *)aw;
 }
 /* Create a waiter future on the running loop the owner is bound to (see

@@ -345,7 +345,18 @@ barrier_init(PyObject *op, PyObject *args, PyObject *kwds)
         return -1;
     }
     if (small) {
-        PyErr_SetString(PyExc_ValueError, "parties must be > 0");
+        /* The running stdlib's message (3.13.0 says "> 0", 3.13.18 and 3.14+
+         * ">= 1"), learnt at import time. */
+        AlState *st = al_state_fast(op);
+        if (st == NULL) {
+            return -1;
+        }
+        if (st->barrier_msg != NULL) {
+            PyErr_SetObject(PyExc_ValueError, st->barrier_msg);
+        }
+        else {
+            PyErr_SetString(PyExc_ValueError, "parties must be > 0");
+        }
         return -1;
     }
     Py_XSETREF(self->parties, Py_NewRef(obj));

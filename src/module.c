@@ -71,6 +71,151 @@ cache_cfuture(AlState *st)
     return 0;
 }
 
+/* Python run once at import time to learn what the running interpreter and
+ * stdlib do where patch releases differ, rather than trusting a table of
+ * versions: asyncio's Barrier(0) message; the TypeErrors of `await x` (turned
+ * into templates: the probe types' names become markers, see fmt); and
+ * whether throw() into a finished or running coroutine reports that state
+ * before it checks its argument (3.15). */
+static const char probe_src[] =
+  "import asyncio.locks\n"
+  "def _qual(t):\n"
+  "    n = getattr(t, '__fully_qualified_name__', None)\n"
+  "    if n is None:\n"
+  "        m = t.__module__\n"
+  "        n = t.__qualname__ if m in ('builtins', '__main__') else m + '.' + t.__qualname__\n"
+  "    return n\n"
+  "def _marks(types):\n"
+  "    for i, t in enumerate(types):\n"
+  "        yield _qual(t), '\\0F%d\\0' % i\n"
+  "        yield t.__qualname__, '\\0Q%d\\0' % i\n"
+  "        yield t.__name__, '\\0T%d\\0' % i\n"
+  "def fmt(msg, t0, n0, t1, n1):\n"
+  "    for i, (t, n) in enumerate(((t0, n0), (t1, n1))):\n"
+  "        if t is not None:\n"
+  "            msg = msg.replace('\\0F%d\\0' % i, _qual(t))\n"
+  "            msg = msg.replace('\\0Q%d\\0' % i, t.__qualname__)\n"
+  "            msg = msg.replace('\\0T%d\\0' % i, n)\n"
+  "    return msg\n"
+  "def _probe_type(name, ns):\n"
+  "    t = type(name, (), ns)\n"
+  "    t.__module__ = '_alprobe_m'\n"
+  "    t.__qualname__ = '_alprobe_q.' + name\n"
+  "    return t\n"
+  "async def _await(x):\n"
+  "    await x\n"
+  "async def _empty():\n"
+  "    pass\n"
+  "def _await_msg(obj, types):\n"
+  "    c = _await(obj)\n"
+  "    try:\n"
+  "        c.send(None)\n"
+  "    except TypeError as e:\n"
+  "        msg = str(e)\n"
+  "    else:\n"
+  "        return None\n"
+  "    finally:\n"
+  "        c.close()\n"
+  "    for name, mark in _marks(types):\n"
+  "        msg = msg.replace(name, mark)\n"
+  "    return msg\n"
+  "def _probe():\n"
+  "    r = _probe_type('ALPROBER', {})\n"
+  "    na = _probe_type('ALPROBEN', {})\n"
+  "    ni = _probe_type('ALPROBEI', {'__await__': lambda self: r()})\n"
+  "    co = _empty()\n"
+  "    cc = _probe_type('ALPROBEC', {'__await__': lambda self: co})\n"
+  "    msgs = (_await_msg(na(), [na]), _await_msg(ni(), [ni, r]), _await_msg(cc(), [cc]))\n"
+  "    co.close()\n"
+  "    done = _empty()\n"
+  "    done.close()\n"
+  "    try:\n"
+  "        done.throw(1)\n"
+  "    except RuntimeError:\n"
+  "        done_first = True\n"
+  "    except TypeError:\n"
+  "        done_first = False\n"
+  "    box = []\n"
+  "    async def selfthrow():\n"
+  "        try:\n"
+  "            box[0].throw(1)\n"
+  "        except ValueError:\n"
+  "            return True\n"
+  "        except TypeError:\n"
+  "            return False\n"
+  "    c = selfthrow()\n"
+  "    box.append(c)\n"
+  "    try:\n"
+  "        c.send(None)\n"
+  "    except StopIteration as e:\n"
+  "        running_first = e.value\n"
+  "    box.clear()\n"
+  "    barrier = None\n"
+  "    if hasattr(asyncio.locks, 'Barrier'):\n"
+  "        try:\n"
+  "            asyncio.locks.Barrier(0)\n"
+  "        except ValueError as e:\n"
+  "            barrier = str(e)\n"
+  "    return (barrier, msgs, bool(done_first), bool(running_first))\n"
+  "RESULT = _probe()\n";
+
+/* Run probe_src and fill the AlState fields it decides. 0 or -1. */
+static int
+run_probe(AlState *st)
+{
+    PyObject *globals = NULL, *code = NULL, *r = NULL, *builtins = NULL;
+    int rc = -1;
+    globals = PyDict_New();
+    builtins = PyImport_ImportModule("builtins");
+    if (globals == NULL || builtins == NULL ||
+        PyDict_SetItemString(globals, "__builtins__", builtins) < 0) {
+        goto done;
+    }
+    PyObject *name = PyUnicode_FromString("asynclocks._core.probe");
+    if (name == NULL || PyDict_SetItemString(globals, "__name__", name) < 0) {
+        Py_XDECREF(name);
+        goto done;
+    }
+    Py_DECREF(name);
+    code = Py_CompileString(probe_src, "<asynclocks._core probe>", Py_file_input);
+    if (code == NULL) {
+        goto done;
+    }
+    r = PyEval_EvalCode(code, globals, globals);
+    if (r == NULL) {
+        goto done;
+    }
+    /* Borrowed from globals. */
+    PyObject *res = PyDict_GetItemString(globals, "RESULT");
+    PyObject *fmt = PyDict_GetItemString(globals, "fmt");
+    PyObject *msgs;
+    if (res == NULL || fmt == NULL || !PyTuple_Check(res) || PyTuple_GET_SIZE(res) != 4 ||
+        !PyTuple_Check(msgs = PyTuple_GET_ITEM(res, 1)) || PyTuple_GET_SIZE(msgs) != 3) {
+        PyErr_SetString(PyExc_SystemError, "asynclocks: import-time probe failed");
+        goto done;
+    }
+    PyObject *barrier = PyTuple_GET_ITEM(res, 0);
+    if (PyUnicode_Check(barrier)) {
+        st->barrier_msg = Py_NewRef(barrier);
+    }
+    for (int i = 0; i < 3; i++) {
+        PyObject *m = PyTuple_GET_ITEM(msgs, i);
+        if (PyUnicode_Check(m)) {
+            st->await_msg[i] = Py_NewRef(m);
+        }
+    }
+    st->await_fmt = Py_NewRef(fmt);
+    st->throw_done_first = PyTuple_GET_ITEM(res, 2) == Py_True;
+    st->throw_running_first = PyTuple_GET_ITEM(res, 3) == Py_True;
+    rc = 0;
+done:
+    Py_XDECREF(r);
+    Py_XDECREF(code);
+    Py_XDECREF(builtins);
+    Py_XDECREF(globals); /* fmt keeps it alive (its __globals__) */
+    return rc;
+}
+
 static int
 module_exec(PyObject *module)
 {
@@ -118,6 +263,9 @@ module_exec(PyObject *module)
     if (st->stop_true == NULL) {
         return -1;
     }
+    if (run_probe(st) < 0) {
+        return -1;
+    }
 
     if (add_type(module, &al_awaitable_spec, NULL, &st->Awaitable_Type) < 0 ||
         add_type(module, &al_lock_spec, NULL, &st->Lock_Type) < 0 ||
@@ -155,6 +303,11 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->InvalidStateError);
     Py_VISIT(st->BrokenBarrierError);
     Py_VISIT(st->stop_true);
+    Py_VISIT(st->barrier_msg);
+    Py_VISIT(st->await_fmt);
+    for (int i = 0; i < 3; i++) {
+        Py_VISIT(st->await_msg[i]);
+    }
     Py_VISIT(st->CFuture_Type);
     Py_VISIT(st->fut_done);
     Py_VISIT(st->fut_cancelled);
@@ -200,6 +353,11 @@ module_clear(PyObject *module)
     Py_CLEAR(st->InvalidStateError);
     Py_CLEAR(st->BrokenBarrierError);
     Py_CLEAR(st->stop_true);
+    Py_CLEAR(st->barrier_msg);
+    Py_CLEAR(st->await_fmt);
+    for (int i = 0; i < 3; i++) {
+        Py_CLEAR(st->await_msg[i]);
+    }
     Py_CLEAR(st->CFuture_Type);
     Py_CLEAR(st->fut_done);
     Py_CLEAR(st->fut_cancelled);
