@@ -216,10 +216,48 @@ done:
     return rc;
 }
 
+#ifdef Py_GIL_DISABLED
+/* A free-threaded build loads this module only with the GIL enabled: the
+ * Py_mod_gil slot says Py_MOD_GIL_USED, so the interpreter enables the GIL
+ * (with a RuntimeWarning) before this runs. If the GIL was forced off
+ * (PYTHON_GIL=0, -X gil=0) it stays off: refuse then, since nothing here is
+ * thread-safe without it; the package falls back to asyncio's classes. 0 or
+ * -1 with ImportError. */
+static int
+require_gil(void)
+{
+    PyObject *is_enabled = PySys_GetObject("_is_gil_enabled"); /* borrowed */
+    if (is_enabled == NULL) {
+        return 0;
+    }
+    PyObject *r = PyObject_CallNoArgs(is_enabled);
+    if (r == NULL) {
+        return -1;
+    }
+    int enabled = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    if (enabled < 0) {
+        return -1;
+    }
+    if (!enabled) {
+        PyErr_SetString(PyExc_ImportError,
+                        "asynclocks._core needs the GIL, which is disabled (PYTHON_GIL=0 or "
+                        "-X gil=0): it is not thread-safe without it");
+        return -1;
+    }
+    return 0;
+}
+#endif
+
 static int
 module_exec(PyObject *module)
 {
     AlState *st = PyModule_GetState(module);
+#ifdef Py_GIL_DISABLED
+    if (require_gil() < 0) {
+        return -1;
+    }
+#endif
     if (intern(&st->str_create_future, "create_future") < 0 || intern(&st->str_done, "done") < 0 ||
         intern(&st->str_cancelled, "cancelled") < 0 ||
         intern(&st->str_set_result, "set_result") < 0 || intern(&st->str_acquire, "acquire") < 0 ||
@@ -401,6 +439,8 @@ static PyModuleDef_Slot module_slots[] = {
     { Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED },
 #endif
 #if AL_PY313
+    /* Not thread-safe without the GIL: a free-threaded interpreter enables
+     * it to load this module (see require_gil). */
     { Py_mod_gil, Py_MOD_GIL_USED },
 #endif
     { 0, NULL },

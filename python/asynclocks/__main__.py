@@ -18,6 +18,9 @@ from collections.abc import Sequence
 import asynclocks
 from asynclocks import _bench
 
+SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
+"""CPython versions asynclocks supports and is tested on (also the wheel's classifiers)."""
+
 _COLUMNS = (("stdlib ns", "stdlib"), ("asynclocks ns", "asynclocks"))
 _RATIOS = (("speedup", "stdlib", "asynclocks"),)
 
@@ -48,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "machine": _bench.machine_info(),
             "method": _bench.method_info(rounds, args.quick),
             "loop": "asyncio",
+            "supported_pythons": list(SUPPORTED_PYTHONS),
             "results": _bench.results_to_json(results, [("speedup", "stdlib", "asynclocks")]),
             "bytes_per_object": sizes,
             "seconds": elapsed,
@@ -60,6 +64,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"asynclocks {asynclocks.__version__} (IMPLEMENTATION={asynclocks.IMPLEMENTATION!r}) "
         f"on Python {sys.version.split()[0]}, default asyncio loop; "
         f"median of {rounds} interleaved rounds"
+    )
+    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    print(
+        f"supported and tested: CPython {SUPPORTED_PYTHONS[0]} to {SUPPORTED_PYTHONS[-1]}"
+        + ("" if running in SUPPORTED_PYTHONS else f" (not {running})")
     )
     if asynclocks.IMPLEMENTATION != "c":
         reason = f": {asynclocks.IMPORT_ERROR}" if asynclocks.IMPORT_ERROR else ""
