@@ -543,6 +543,19 @@ aw_am_send(PyObject *self, PyObject *arg, PyObject **result)
     return aw_run(aw, arg, result);
 }
 
+#if AL_PY312
+/* Clear what code that got hold of the shared StopIteration(True) may have
+ * attached to it (see set_stop). */
+static AL_NOINLINE void
+reset_stop_true(PyBaseExceptionObject *e)
+{
+    Py_CLEAR(e->traceback);
+    Py_CLEAR(e->context);
+    Py_CLEAR(e->cause);
+    e->suppress_context = 0;
+}
+#endif
+
 static PyObject *
 aw_iternext(PyObject *self)
 {
@@ -555,6 +568,24 @@ aw_iternext(PyObject *self)
          * interpreter's SEND on 3.12-3.14), or by hand. */
         shared = aw->awaited;
         r = aw_start(aw, &res);
+#if AL_PY312
+        /* The uncontended await, inline: None and True are immortal from
+         * 3.12, so their references need no release. */
+        if (r == PYGEN_RETURN) {
+            if (res == Py_None) {
+                return NULL;
+            }
+            if (res == Py_True && shared) {
+                PyBaseExceptionObject *e = (PyBaseExceptionObject *)aw->st->stop_true;
+                if (e->traceback != NULL || e->context != NULL || e->cause != NULL ||
+                    e->suppress_context) {
+                    reset_stop_true(e);
+                }
+                PyErr_SetRaisedException(Py_NewRef((PyObject *)e));
+                return NULL;
+            }
+        }
+#endif
     }
     else {
         r = aw_run(aw, Py_None, &res);

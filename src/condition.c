@@ -472,7 +472,7 @@ cond_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, 
 static PyObject *
 cond_aexit(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    if (al_check_aexit(args, nargs, kwnames) < 0) {
+    if (al_check_aexit_args(args, nargs, kwnames) < 0) {
         return NULL;
     }
     return aw_new(WB_STATE(self), self, cond_aexit_step, "_ContextManagerMixin.__aexit__", Py_None);

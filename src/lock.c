@@ -139,7 +139,7 @@ static PyObject *
 lock_aexit(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     AlState *st = WB_STATE(self);
-    if (al_check_aexit(args, nargs, kwnames) < 0) {
+    if (al_check_aexit_args(args, nargs, kwnames) < 0) {
         return NULL;
     }
     if (Py_IS_TYPE(self, st->Lock_Type)) {

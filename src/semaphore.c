@@ -45,8 +45,21 @@ done:
     return 0;
 }
 
+/* sv_add() beyond the C integer range, or for another object. 0/-1. */
+static AL_NOINLINE int
+sv_add_slow(SemValue *slot, int delta)
+{
+    SemValue v = *slot;
+    PyObject *cur = sv_object(v);
+    PyObject *d = PyLong_FromLong(delta);
+    PyObject *r = (cur != NULL && d != NULL) ? PyNumber_Add(cur, d) : NULL;
+    Py_XDECREF(cur);
+    Py_XDECREF(d);
+    return sv_set(slot, r);
+}
+
 /* *slot += delta (delta is +1 or -1), as `self._value += 1` does. 0/-1. */
-static int
+static inline int
 sv_add(SemValue *slot, int delta)
 {
     SemValue v = *slot;
@@ -57,12 +70,7 @@ sv_add(SemValue *slot, int delta)
             return 0;
         }
     }
-    PyObject *cur = sv_object(v);
-    PyObject *d = PyLong_FromLong(delta);
-    PyObject *r = (cur != NULL && d != NULL) ? PyNumber_Add(cur, d) : NULL;
-    Py_XDECREF(cur);
-    Py_XDECREF(d);
-    return sv_set(slot, r);
+    return sv_add_slow(slot, delta);
 }
 
 /* Compare the counter with the C integer n (op is Py_EQ, Py_GT, ...), as
@@ -357,7 +365,7 @@ static PyObject *
 sem_aexit(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     AlState *st = WB_STATE(self);
-    if (al_check_aexit(args, nargs, kwnames) < 0) {
+    if (al_check_aexit_args(args, nargs, kwnames) < 0) {
         return NULL;
     }
     if (is_exact(st, self)) {
