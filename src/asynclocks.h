@@ -114,6 +114,13 @@ typedef struct {
     AlAwaitable *freelist;
     int numfree;
     int closing; /* m_clear has run: free awaitables instead of recycling them */
+    /* threadsafe.c */
+    PyTypeObject *ThreadSafeFlag_Type;
+    PyTypeObject *ThreadSafeEvent_Type;
+    PyObject *ts_wake; /* the wake-up callback given to call_soon_threadsafe */
+    PyObject *str_call_soon_threadsafe;
+    PyObject *current_task; /* asyncio.current_task */
+    int ts_nan_raises;      /* threading.Event().wait(nan) raises ValueError (3.14+) */
 } AlState;
 
 extern struct PyModuleDef al_module_def;

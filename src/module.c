@@ -1,6 +1,7 @@
 /* asynclocks._core: module definition, state and initialisation
  * (multi-phase init, one state per module object). */
 #include "asynclocks.h"
+#include "threadsafe.h"
 
 static int
 add_type(PyObject *module, PyType_Spec *spec, PyObject *base, PyTypeObject **slot)
@@ -319,6 +320,9 @@ module_exec(PyObject *module)
         return -1;
     }
 #endif
+    if (al_threadsafe_exec(module, st) < 0) {
+        return -1;
+    }
     return 0;
 }
 
@@ -350,6 +354,10 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->fut_done);
     Py_VISIT(st->fut_cancelled);
     Py_VISIT(st->fut_set_result);
+    Py_VISIT(st->ThreadSafeFlag_Type);
+    Py_VISIT(st->ThreadSafeEvent_Type);
+    Py_VISIT(st->ts_wake);
+    Py_VISIT(st->current_task);
     for (AlAwaitable *aw = st->freelist; aw != NULL; aw = aw->next) {
         Py_VISIT(aw); /* the list owns one reference to each */
     }
@@ -411,6 +419,11 @@ module_clear(PyObject *module)
     Py_CLEAR(st->str_notify);
     Py_CLEAR(st->str_throw);
     Py_CLEAR(st->str_close);
+    Py_CLEAR(st->ThreadSafeFlag_Type);
+    Py_CLEAR(st->ThreadSafeEvent_Type);
+    Py_CLEAR(st->ts_wake);
+    Py_CLEAR(st->str_call_soon_threadsafe);
+    Py_CLEAR(st->current_task);
     return 0;
 }
 
