@@ -17,46 +17,7 @@
 #define AL_NOINLINE
 #endif
 
-/* ------------------------------------------------------------------ */
-/* Waiter queue: a growable ring of strong references to futures.      */
-
-typedef struct {
-    PyObject *loop; /* the loop the owner is bound to (strong) or NULL */
-    Py_ssize_t head;
-    Py_ssize_t len;
-    Py_ssize_t cap;
-    PyObject *items[1];
-} WaitQ;
-
-/* Number of entries; q may be NULL. */
-static inline Py_ssize_t
-wq_len(const WaitQ *q)
-{
-    return q ? q->len : 0;
-}
-
-/* Borrowed reference to entry i (0 <= i < len). */
-static inline PyObject *
-wq_get(const WaitQ *q, Py_ssize_t i)
-{
-    return q->items[(q->head + i) % q->cap];
-}
-
-/* Create the queue if it does not exist yet. 0, or -1 with MemoryError. */
-int wq_reserve(WaitQ **qp);
-/* Append a new strong reference to fut, creating the queue on first use.
- * Returns 0, or -1 with MemoryError set. */
-int wq_append(WaitQ **qp, PyObject *fut);
-/* Remove the first entry that is fut (by identity) and drop its reference.
- * Returns 1 if found, 0 if not. Never fails. Beware: the decref can run
- * arbitrary code only if fut was the last reference (never the case for a
- * waiter whose awaitable still holds it). */
-int wq_remove(WaitQ *q, PyObject *fut);
-/* Free the queue and drop every reference (the loop's too); *qp becomes
- * NULL. */
-void wq_clear(WaitQ **qp);
-/* Visit every entry (tp_traverse helper). */
-int wq_traverse(WaitQ *q, visitproc visit, void *arg);
+#include "waitq.h"
 
 /* ------------------------------------------------------------------ */
 /* Module state. */
@@ -225,84 +186,13 @@ AwStep aw_step_passthrough(AlAwaitable *aw, PyObject *value, PyObject **result);
 extern PyType_Spec al_awaitable_spec;
 
 /* ------------------------------------------------------------------ */
-/* Helpers shared by the primitives. */
+/* Helpers shared by the primitives, one header per concern. */
 
-/* Loop binding, as asyncio.mixins._LoopBoundMixin._get_loop: the bound
- * loop is kept in the waiter queue (*qp, created here), since only waiting
- * needs a loop. Returns a new reference to the running loop (may be None),
- * or NULL. */
-PyObject *al_get_loop(AlState *st, PyObject *self, WaitQ **qp);
-/* fut.done() / fut.cancelled(): 1, 0, or -1 on error. */
-int al_fut_done(AlState *st, PyObject *fut);
-int al_fut_cancelled(AlState *st, PyObject *fut);
-/* fut.set_result(value): 0 or -1. */
-int al_fut_set_result(AlState *st, PyObject *fut, PyObject *value);
-/* `if not fut.done(): fut.set_result(value)`: 1 if it was set, 0 if the
- * future was done already, -1 on error. For a C Future this is one call,
- * but a done one costs an InvalidStateError raised and cleared: use it where
- * waiters are rarely done already (Event.set, Lock's wake-up), not where
- * woken waiters pile up at the front (Condition, Semaphore). */
-int al_fut_set_result_if_pending(AlState *st, PyObject *fut, PyObject *value);
-/* Call obj.name() with no argument: new reference or NULL. */
-PyObject *al_call_method0(PyObject *obj, PyObject *name);
-/* bool(obj.name()): 1, 0 or -1 on error. */
-int al_call_bool(PyObject *obj, PyObject *name);
-/* 1 if every future in q is cancelled (or q is empty), 0 if not, -1 error. */
-int al_all_cancelled(AlState *st, WaitQ **qp);
-/* `<` + object.__repr__(self)[1:-1] + ` [extra]>`; steals extra. */
-PyObject *al_repr(PyObject *self, PyObject *extra);
-/* Take the current exception (normalized, new reference); clears it. */
-PyObject *al_fetch_exc(void);
-/* Set exc (stolen) as the current exception. */
-void al_restore_exc(PyObject *exc);
-/* Set the context of the current exception to ctx (stolen), as Python does
- * for an exception raised while ctx was being handled. */
-void al_chain_context(PyObject *ctx);
-/* getattr(o, name) that treats AttributeError as absence: 1 and a new
- * reference in *res, 0 and NULL if absent, -1 on other errors. */
-int PyObject_GetOptionalAttr_compat(PyObject *o, PyObject *name, PyObject **res);
-/* __reduce__ result (type(self), args, (state, __dict__ or None)); steals
- * args and state, which may be NULL on error. */
-PyObject *al_reduce(PyObject *self, PyObject *args, PyObject *state);
-/* __setstate__ helper: restores __dict__, returns the inner state (new
- * reference) or NULL. */
-PyObject *al_setstate_dict(PyObject *self, PyObject *state);
-/* Check the arguments of __aexit__(exc_type, exc, tb) as Python would.
- * 0 or -1 with TypeError. */
-int al_check_aexit(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
-/* The repr of a primitive whose state is `state`, with the waiter count
- * appended when there are waiters: "<... [locked, waiters:2]>". */
-PyObject *al_state_repr(PyObject *self, const char *state, WaitQ *waiters);
-/* __reduce__ and __setstate__ of a primitive whose state is one flag. */
-PyObject *al_reduce_flag(PyObject *self, int flag);
-PyObject *al_setstate_flag(PyObject *self, PyObject *state, char *flag);
-/* Parse the one argument `pname` (required or optional) of method
- * `qualname`, given by position or keyword; *out is a borrowed value, or
- * NULL when an optional one is absent. 0 or -1. */
-int al_parse_one_arg(const char *qualname, const char *pname, int required, PyObject *const *args,
-                     Py_ssize_t nargs, PyObject *kwnames, PyObject **out);
-/* The type's name without its module. */
-const char *al_short_name(PyTypeObject *tp);
-/* Reject arguments for a method taking none: 0 or -1 with TypeError. */
-int al_no_args_error(const char *qualname, Py_ssize_t nargs, PyObject *kwnames);
-static inline int
-al_no_args(const char *qualname, Py_ssize_t nargs, PyObject *kwnames)
-{
-    if (nargs == 0 && kwnames == NULL) {
-        return 0;
-    }
-    return al_no_args_error(qualname, nargs, kwnames);
-}
-/* Check constructor arguments against a signature of up to one optional
- * positional-or-keyword parameter `pname` (NULL for none); 3.10's `loop=`
- * keyword is rejected as the stdlib does. *out gets a borrowed value or
- * NULL. min_pos is 1 when the parameter is required. 0 or -1. */
-int al_parse_init(PyObject *self, const char *cls, PyObject *args, PyObject *kwds,
-                  const char *pname, int min_pos, PyObject **out);
-
-/* Method flags of the methods with arguments parsed by hand. */
-#define METH_CM (METH_FASTCALL | METH_KEYWORDS)
-#define CMETH(f) ((PyCFunction)(void (*)(void))(f))
+#include "loop.h"
+#include "future.h"
+#include "exceptions.h"
+#include "repr.h"
+#include "args.h"
 
 /* ------------------------------------------------------------------ */
 /* Primitive layouts. */
@@ -321,13 +211,7 @@ typedef struct {
 /* Module state of a WaitBase object (borrowed, never NULL). */
 #define WB_STATE(o) (((WaitBase *)(o))->st)
 
-/* tp_new, tp_traverse, tp_clear and tp_dealloc for WaitBase objects. */
-PyObject *wb_new(PyTypeObject *type, PyObject *args, PyObject *kwds);
-int wb_traverse(PyObject *self, visitproc visit, void *arg);
-int wb_clear(PyObject *self);
-void wb_dealloc(PyObject *self);
-/* Shared slots of WaitBase types: weakref offset member. */
-extern PyMemberDef wb_members[];
+#include "waitbase.h"
 
 typedef struct {
     AL_WAITBASE_HEAD
@@ -388,11 +272,5 @@ int cond_notify_n(AlState *st, ConditionObject *self, Py_ssize_t n);
  * first). 0 or -1. */
 int cond_check_locked(AlState *st, ConditionObject *self);
 PyObject *cond_new_internal(AlState *st);
-
-/* __aexit__ of a subclass instance: an awaitable that calls
- * self.release() when driven (the stdlib's _ContextManagerMixin). */
-PyObject *al_aexit_release(AlState *st, PyObject *self, const char *name);
-/* __aenter__ of a subclass instance: awaits self.acquire(), returns None. */
-PyObject *al_aenter_acquire(AlState *st, PyObject *self, const char *name);
 
 #endif
