@@ -39,6 +39,7 @@ typedef struct {
     PyObject *InvalidStateError;
     PyObject *BrokenBarrierError; /* NULL before 3.11 */
     PyObject *stop_true;          /* shared StopIteration(True) */
+    PyObject *deque_type;         /* collections.deque */
     /* asyncio's C Future type and its done/cancelled/set_result methods,
      * called directly (no method lookup) on futures of exactly that type
      * whose instance __dict__ is absent or does not shadow the name; NULL
@@ -197,12 +198,36 @@ extern PyType_Spec al_awaitable_spec;
 /* ------------------------------------------------------------------ */
 /* Primitive layouts. */
 
-/* Every primitive but Barrier starts with these fields. */
-#define AL_WAITBASE_HEAD                                                                           \
+/* The head of every primitive: the instance layout asyncio's Python classes
+ * (our bases) have on this interpreter. 3.10 keeps __dict__ and __weakref__
+ * in the object, 3.11 manages __dict__ before the object and keeps
+ * __weakref__ in it, 3.12+ manages both before the object. module.c checks
+ * it against the bases' tp_basicsize and offsets at import. */
+#if AL_PY312
+#define AL_OBJECT_HEAD PyObject_HEAD
+#elif AL_PY311
+#define AL_OBJECT_HEAD                                                                             \
     PyObject_HEAD                                                                                  \
+    PyObject *weakreflist;
+#else
+#define AL_OBJECT_HEAD                                                                             \
+    PyObject_HEAD                                                                                  \
+    PyObject *dict;                                                                                \
+    PyObject *weakreflist;
+#endif
+
+typedef struct {
+    AL_OBJECT_HEAD
+} AlObjectHead;
+
+/* Every primitive but Barrier starts with these fields. `shadowed` is set
+ * once an instance attribute may shadow a method (see al_setattro): the C
+ * shortcuts that skip a method lookup are taken only while it is 0. */
+#define AL_WAITBASE_HEAD                                                                           \
+    AL_OBJECT_HEAD                                                                                 \
     WaitQ *waiters; /* waiter futures and bound loop, created on first wait */                     \
     AlState *st;    /* module state (the type keeps the module alive) */                           \
-    PyObject *weakreflist;
+    char shadowed;
 
 typedef struct {
     AL_WAITBASE_HEAD
@@ -210,6 +235,10 @@ typedef struct {
 
 /* Module state of a WaitBase object (borrowed, never NULL). */
 #define WB_STATE(o) (((WaitBase *)(o))->st)
+
+/* True when self is exactly of type tp and no instance attribute shadows a
+ * method: the C shortcuts may skip method lookups. */
+#define WB_PLAIN(self, tp) (Py_IS_TYPE((self), (tp)) && !((WaitBase *)(self))->shadowed)
 
 #include "waitbase.h"
 
@@ -244,12 +273,12 @@ typedef struct {
 } BoundedSemaphoreObject;
 
 typedef struct {
-    PyObject_HEAD
-    PyObject *cond; /* internal Condition (exact type) */
-    PyObject *weakreflist;
+    AL_OBJECT_HEAD
+    PyObject *cond;    /* internal Condition (exact type) */
     PyObject *parties; /* any object the stdlib accepts, usually an int */
     int count;         /* tasks inside wait(); bounded by memory long before INT_MAX */
     int state;
+    char shadowed; /* as WaitBase's */
 } BarrierObject;
 
 extern PyType_Spec al_lock_spec;

@@ -245,7 +245,7 @@ barrier_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t narg
     if (al_no_args("Barrier.__aenter__", nargs, kwnames) < 0) {
         return NULL;
     }
-    if (Py_IS_TYPE(self, st->Barrier_Type)) {
+    if (Py_IS_TYPE(self, st->Barrier_Type) && !((BarrierObject *)self)->shadowed) {
         return aw_new(st, self, barrier_wait_step, "Barrier.wait", NULL);
     }
     /* return await self.wait() */
@@ -360,14 +360,15 @@ barrier_traverse(PyObject *self, visitproc visit, void *arg)
     Py_VISIT(Py_TYPE(self));
     Py_VISIT(((BarrierObject *)self)->cond);
     Py_VISIT(((BarrierObject *)self)->parties);
-    return 0;
+    return al_dict_traverse(self, visit, arg);
 }
 
 /* tp_clear keeps the condition and parties, so that no method ever sees
  * NULL: the internal Condition and Lock break cycles through them. */
 static int
-barrier_clear(PyObject *Py_UNUSED(self))
+barrier_clear(PyObject *self)
 {
+    al_dict_clear(self);
     return 0;
 }
 
@@ -377,9 +378,7 @@ barrier_dealloc(PyObject *self)
     PyTypeObject *tp = Py_TYPE(self);
     BarrierObject *b = (BarrierObject *)self;
     PyObject_GC_UnTrack(self);
-    if (b->weakreflist != NULL) {
-        PyObject_ClearWeakRefs(self);
-    }
+    PyObject_ClearWeakRefs(self);
     (void)tp->tp_clear(self);
     Py_CLEAR(b->cond);
     Py_CLEAR(b->parties);
@@ -436,19 +435,33 @@ static PyMethodDef barrier_methods[] = {
     { NULL, NULL, 0, NULL },
 };
 
+static PyObject *
+barrier_get_dict(PyObject *self, void *Py_UNUSED(closure))
+{
+    return al_get_dict_flag(self, &((BarrierObject *)self)->shadowed);
+}
+
+static int
+barrier_set_dict(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
+{
+    return al_set_dict_flag(self, value, &((BarrierObject *)self)->shadowed);
+}
+
 static PyGetSetDef barrier_getset[] = {
     { "parties", barrier_get_parties, NULL,
       PyDoc_STR("Number of tasks required to trip the barrier."), NULL },
     { "n_waiting", barrier_get_n_waiting, NULL,
       PyDoc_STR("Number of tasks waiting while the barrier fills."), NULL },
     { "broken", barrier_get_broken, NULL, PyDoc_STR("True if the barrier is broken."), NULL },
+    { "__dict__", barrier_get_dict, barrier_set_dict, NULL, NULL },
     { NULL, NULL, NULL, NULL, NULL },
 };
 
-static PyMemberDef barrier_members[] = {
-    { "__weaklistoffset__", T_PYSSIZET, offsetof(BarrierObject, weakreflist), READONLY, NULL },
-    { NULL, 0, 0, 0, NULL },
-};
+static int
+barrier_setattro(PyObject *self, PyObject *name, PyObject *value)
+{
+    return al_setattro_flag(self, name, value, &((BarrierObject *)self)->shadowed);
+}
 
 static PyType_Slot barrier_slots[] = {
     { Py_tp_doc, (void *)PyDoc_STR("Barrier(parties)\n--\n\nA barrier for a fixed number of "
@@ -462,12 +475,12 @@ static PyType_Slot barrier_slots[] = {
     { Py_tp_repr, barrier_repr },
     { Py_tp_methods, barrier_methods },
     { Py_tp_getset, barrier_getset },
-    { Py_tp_members, barrier_members },
+    { Py_tp_setattro, barrier_setattro },
     { 0, NULL },
 };
 
 PyType_Spec al_barrier_spec = {
-    .name = "asynclocks._core.Barrier",
+    .name = "Barrier",
     .basicsize = sizeof(BarrierObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

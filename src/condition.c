@@ -9,7 +9,7 @@
 static int
 is_our_lock(AlState *st, PyObject *lock)
 {
-    return Py_IS_TYPE(lock, st->Lock_Type);
+    return WB_PLAIN(lock, st->Lock_Type);
 }
 
 int
@@ -290,7 +290,7 @@ cond_wait_for_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         return AW_RETURN;
     }
     Py_DECREF(r);
-    if (Py_IS_TYPE(aw->owner, st->Condition_Type)) {
+    if (WB_PLAIN(aw->owner, st->Condition_Type)) {
         return aw_await(aw, cond_wait_aw(st, aw->owner));
     }
     return aw_await_method(aw, aw->owner, st->str_wait);
@@ -348,7 +348,7 @@ cond_notify_all(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs
     if (al_no_args("Condition.notify_all", nargs, kwnames) < 0) {
         return NULL;
     }
-    if (Py_IS_TYPE(op, st->Condition_Type)) {
+    if (WB_PLAIN(op, st->Condition_Type)) {
         if (cond_check_locked(st, self) < 0 || cond_notify_n(st, self, wq_len(self->waiters)) < 0) {
             return NULL;
         }
@@ -631,6 +631,9 @@ static PyMethodDef cond_methods[] = {
 };
 
 static PyGetSetDef cond_getset[] = {
+    WB_GETSET_DICT,
+    WB_GETSET_LOOP,
+    WB_GETSET_WAITERS(eager),
     { "_lock", cond_get_lock, NULL, PyDoc_STR("The underlying lock."), NULL },
     { NULL, NULL, NULL, NULL, NULL },
 };
@@ -647,13 +650,13 @@ static PyType_Slot cond_slots[] = {
     { Py_tp_clear, cond_clear },
     { Py_tp_repr, cond_repr },
     { Py_tp_methods, cond_methods },
-    { Py_tp_members, wb_members },
     { Py_tp_getset, cond_getset },
+    { Py_tp_setattro, wb_setattro },
     { 0, NULL },
 };
 
 PyType_Spec al_condition_spec = {
-    .name = "asynclocks._core.Condition",
+    .name = "Condition",
     .basicsize = sizeof(ConditionObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

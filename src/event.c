@@ -108,6 +108,35 @@ event_init(PyObject *self, PyObject *args, PyObject *kwds)
     return 0;
 }
 
+static PyObject *
+event_get_value(PyObject *self, void *Py_UNUSED(closure))
+{
+    return PyBool_FromLong(((EventObject *)self)->value);
+}
+
+/* `ev._value = x` stores bool(x). */
+static int
+event_set_value(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
+{
+    int b = value == NULL ? -1 : PyObject_IsTrue(value);
+    if (b < 0) {
+        if (value == NULL) {
+            PyErr_SetString(PyExc_AttributeError, "cannot delete attribute '_value'");
+        }
+        return -1;
+    }
+    ((EventObject *)self)->value = (char)b;
+    return 0;
+}
+
+static PyGetSetDef event_getset[] = {
+    WB_GETSET_DICT,
+    WB_GETSET_LOOP,
+    WB_GETSET_WAITERS(eager),
+    { "_value", event_get_value, event_set_value, NULL, NULL },
+    WB_GETSET_END,
+};
+
 static PyMethodDef event_methods[] = {
     { "wait", CMETH(event_wait), METH_CM,
       PyDoc_STR("wait()\n--\n\nWait until the flag is true (a coroutine); return True.") },
@@ -132,12 +161,13 @@ static PyType_Slot event_slots[] = {
     { Py_tp_clear, wb_clear },
     { Py_tp_repr, event_repr },
     { Py_tp_methods, event_methods },
-    { Py_tp_members, wb_members },
+    { Py_tp_getset, event_getset },
+    { Py_tp_setattro, wb_setattro },
     { 0, NULL },
 };
 
 PyType_Spec al_event_spec = {
-    .name = "asynclocks._core.Event",
+    .name = "Event",
     .basicsize = sizeof(EventObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

@@ -2,10 +2,44 @@
  * (multi-phase init, one state per module object). */
 #include "asynclocks.h"
 
+/* RuntimeError-free check that asyncio's class `base` has the instance
+ * layout AL_OBJECT_HEAD assumes. 0, or -1 with ImportError. */
 static int
-add_type(PyObject *module, PyType_Spec *spec, PyObject *base, PyTypeObject **slot)
+check_base_layout(PyObject *base)
 {
-    PyObject *tp = PyType_FromModuleAndSpec(module, spec, base);
+    PyTypeObject *b = (PyTypeObject *)base;
+    int ok = PyType_Check(base) && b->tp_itemsize == 0 &&
+             b->tp_basicsize == (Py_ssize_t)sizeof(AlObjectHead);
+#if AL_PY312
+    ok = ok && PyType_HasFeature(b, Py_TPFLAGS_MANAGED_DICT) &&
+         PyType_HasFeature(b, Py_TPFLAGS_MANAGED_WEAKREF);
+#elif AL_PY311
+    ok = ok && PyType_HasFeature(b, Py_TPFLAGS_MANAGED_DICT) &&
+         b->tp_weaklistoffset == (Py_ssize_t)offsetof(AlObjectHead, weakreflist);
+#else
+    ok = ok && b->tp_dictoffset == (Py_ssize_t)offsetof(AlObjectHead, dict) &&
+         b->tp_weaklistoffset == (Py_ssize_t)offsetof(AlObjectHead, weakreflist);
+#endif
+    if (!ok) {
+        PyErr_Format(PyExc_ImportError,
+                     "asynclocks: the instance layout of %R on this interpreter is not the one "
+                     "this build expects (basicsize %zd, dictoffset %zd, weaklistoffset %zd)",
+                     base, PyType_Check(base) ? b->tp_basicsize : -1,
+                     PyType_Check(base) ? b->tp_dictoffset : -1,
+                     PyType_Check(base) ? b->tp_weaklistoffset : -1);
+        return -1;
+    }
+    return 0;
+}
+
+/* Create the type of `spec` with `bases` (a type, a tuple or NULL), store
+ * it in *slot and, unless it is the awaitable, export it with __module__
+ * 'asynclocks' (its tp_name is the bare class name, as asyncio's classes'
+ * are, so that interpreter messages say 'Lock'). 0 or -1. */
+static int
+add_type(PyObject *module, PyType_Spec *spec, PyObject *bases, PyTypeObject **slot)
+{
+    PyObject *tp = PyType_FromModuleAndSpec(module, spec, bases);
     if (tp == NULL) {
         return -1;
     }
@@ -13,7 +47,26 @@ add_type(PyObject *module, PyType_Spec *spec, PyObject *base, PyTypeObject **slo
     if (spec == &al_awaitable_spec) {
         return 0; /* not exported */
     }
-    return PyModule_AddObjectRef(module, al_short_name((PyTypeObject *)tp), tp);
+    PyTypeObject *t = (PyTypeObject *)tp;
+    PyTypeObject *b = t->tp_base;
+    /* The head fields sit where the asyncio base keeps them. */
+    if (b == NULL || t->tp_dictoffset != b->tp_dictoffset ||
+        t->tp_weaklistoffset != b->tp_weaklistoffset || t->tp_basicsize != spec->basicsize) {
+        PyErr_Format(PyExc_ImportError,
+                     "asynclocks: %s did not get the instance layout of its asyncio base",
+                     spec->name);
+        return -1;
+    }
+    PyObject *modname = PyUnicode_InternFromString("asynclocks");
+    if (modname == NULL) {
+        return -1;
+    }
+    int rc = PyObject_SetAttrString(tp, "__module__", modname);
+    Py_DECREF(modname);
+    if (rc < 0) {
+        return -1;
+    }
+    return PyModule_AddObjectRef(module, spec->name, tp);
 }
 
 static int
@@ -114,26 +167,68 @@ module_exec(PyObject *module)
     if (cache_cfuture(st) < 0) {
         return -1;
     }
+    PyObject *collections = PyImport_ImportModule("collections");
+    if (collections == NULL) {
+        return -1;
+    }
+    st->deque_type = PyObject_GetAttrString(collections, "deque");
+    Py_DECREF(collections);
+    if (st->deque_type == NULL) {
+        return -1;
+    }
     st->stop_true = PyObject_CallOneArg(PyExc_StopIteration, Py_True);
     if (st->stop_true == NULL) {
         return -1;
     }
 
-    if (add_type(module, &al_awaitable_spec, NULL, &st->Awaitable_Type) < 0 ||
-        add_type(module, &al_lock_spec, NULL, &st->Lock_Type) < 0 ||
-        add_type(module, &al_event_spec, NULL, &st->Event_Type) < 0 ||
-        add_type(module, &al_condition_spec, NULL, &st->Condition_Type) < 0 ||
-        add_type(module, &al_semaphore_spec, NULL, &st->Semaphore_Type) < 0 ||
-        add_type(module, &al_bounded_semaphore_spec, (PyObject *)st->Semaphore_Type,
-                 &st->BoundedSemaphore_Type) < 0) {
+    /* Our classes subclass the running interpreter's asyncio classes. */
+    PyObject *locks = PyImport_ImportModule("asyncio.locks");
+    if (locks == NULL) {
         return -1;
+    }
+    static const char *const names[6] = {
+        "Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier"
+    };
+    PyObject *bases[6] = { NULL };
+    int nbases = AL_PY311 ? 6 : 5;
+    int rc = -1;
+    for (int i = 0; i < nbases; i++) {
+        bases[i] = PyObject_GetAttrString(locks, names[i]);
+        if (bases[i] == NULL || check_base_layout(bases[i]) < 0) {
+            goto done;
+        }
+    }
+    if (add_type(module, &al_awaitable_spec, NULL, &st->Awaitable_Type) < 0 ||
+        add_type(module, &al_lock_spec, bases[0], &st->Lock_Type) < 0 ||
+        add_type(module, &al_event_spec, bases[1], &st->Event_Type) < 0 ||
+        add_type(module, &al_condition_spec, bases[2], &st->Condition_Type) < 0 ||
+        add_type(module, &al_semaphore_spec, bases[3], &st->Semaphore_Type) < 0) {
+        goto done;
+    }
+    /* BoundedSemaphore(Semaphore, asyncio.BoundedSemaphore): MRO
+     * BoundedSemaphore, Semaphore, asyncio.BoundedSemaphore,
+     * asyncio.Semaphore, ... so our Semaphore's methods come first. */
+    PyObject *bs_bases = PyTuple_Pack(2, (PyObject *)st->Semaphore_Type, bases[4]);
+    if (bs_bases == NULL) {
+        goto done;
+    }
+    int bs_rc = add_type(module, &al_bounded_semaphore_spec, bs_bases, &st->BoundedSemaphore_Type);
+    Py_DECREF(bs_bases);
+    if (bs_rc < 0) {
+        goto done;
     }
 #if AL_PY311
-    if (add_type(module, &al_barrier_spec, NULL, &st->Barrier_Type) < 0) {
-        return -1;
+    if (add_type(module, &al_barrier_spec, bases[5], &st->Barrier_Type) < 0) {
+        goto done;
     }
 #endif
-    return 0;
+    rc = 0;
+done:
+    for (int i = 0; i < 6; i++) {
+        Py_XDECREF(bases[i]);
+    }
+    Py_DECREF(locks);
+    return rc;
 }
 
 static int
@@ -155,6 +250,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->InvalidStateError);
     Py_VISIT(st->BrokenBarrierError);
     Py_VISIT(st->stop_true);
+    Py_VISIT(st->deque_type);
     Py_VISIT(st->CFuture_Type);
     Py_VISIT(st->fut_done);
     Py_VISIT(st->fut_cancelled);
@@ -200,6 +296,7 @@ module_clear(PyObject *module)
     Py_CLEAR(st->InvalidStateError);
     Py_CLEAR(st->BrokenBarrierError);
     Py_CLEAR(st->stop_true);
+    Py_CLEAR(st->deque_type);
     Py_CLEAR(st->CFuture_Type);
     Py_CLEAR(st->fut_done);
     Py_CLEAR(st->fut_cancelled);

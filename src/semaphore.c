@@ -180,7 +180,8 @@ sem_wake_up_all_allowed(AlState *st, SemaphoreObject *self)
 static int
 is_exact(AlState *st, PyObject *self)
 {
-    return Py_IS_TYPE(self, st->Semaphore_Type) || Py_IS_TYPE(self, st->BoundedSemaphore_Type);
+    return (Py_IS_TYPE(self, st->Semaphore_Type) || Py_IS_TYPE(self, st->BoundedSemaphore_Type)) &&
+           !((WaitBase *)self)->shadowed;
 }
 
 /* Body of Semaphore.acquire(); aw->ret is its return value. */
@@ -530,6 +531,51 @@ sem_setstate(PyObject *self, PyObject *state)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+sem_get_value(PyObject *self, void *Py_UNUSED(closure))
+{
+    return sv_object(((SemaphoreObject *)self)->value);
+}
+
+/* `sem._value = n` stores n, as the stdlib's attribute does. */
+static int
+sem_set_value(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute '_value'");
+        return -1;
+    }
+    return sv_set(&((SemaphoreObject *)self)->value, Py_NewRef(value));
+}
+
+static PyObject *
+bsem_get_bound(PyObject *self, void *Py_UNUSED(closure))
+{
+    return sv_object(((BoundedSemaphoreObject *)self)->bound);
+}
+
+/* `bsem._bound_value = n` stores n. */
+static int
+bsem_set_bound(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute '_bound_value'");
+        return -1;
+    }
+    return sv_set(&((BoundedSemaphoreObject *)self)->bound, Py_NewRef(value));
+}
+
+static PyGetSetDef sem_getset[] = {
+    WB_GETSET_DICT,          WB_GETSET_LOOP,
+    WB_GETSET_WAITERS(lazy), { "_value", sem_get_value, sem_set_value, NULL, NULL },
+    WB_GETSET_END,
+};
+
+static PyGetSetDef bsem_getset[] = {
+    { "_bound_value", bsem_get_bound, bsem_set_bound, NULL, NULL },
+    WB_GETSET_END,
+};
+
 static PyMethodDef sem_methods[] = {
     { "acquire", CMETH(sem_acquire), METH_CM,
       PyDoc_STR("acquire()\n--\n\nAcquire the semaphore (a coroutine).\n\nDecrements the "
@@ -557,12 +603,13 @@ static PyType_Slot sem_slots[] = {
     { Py_tp_clear, sem_clear },
     { Py_tp_repr, sem_repr },
     { Py_tp_methods, sem_methods },
-    { Py_tp_members, wb_members },
+    { Py_tp_getset, sem_getset },
+    { Py_tp_setattro, wb_setattro },
     { 0, NULL },
 };
 
 PyType_Spec al_semaphore_spec = {
-    .name = "asynclocks._core.Semaphore",
+    .name = "Semaphore",
     .basicsize = sizeof(SemaphoreObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
@@ -587,11 +634,12 @@ static PyType_Slot bsem_slots[] = {
     { Py_tp_traverse, bsem_traverse },
     { Py_tp_clear, bsem_clear },
     { Py_tp_methods, bsem_methods },
+    { Py_tp_getset, bsem_getset },
     { 0, NULL },
 };
 
 PyType_Spec al_bounded_semaphore_spec = {
-    .name = "asynclocks._core.BoundedSemaphore",
+    .name = "BoundedSemaphore",
     .basicsize = sizeof(BoundedSemaphoreObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

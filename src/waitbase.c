@@ -26,12 +26,140 @@ al_state_from_type(PyTypeObject *tp)
 }
 
 /* ------------------------------------------------------------------ */
-/* Object lifecycle of the WaitBase types. */
+/* Instance __dict__ and attribute assignment. */
 
-PyMemberDef wb_members[] = {
-    { "__weaklistoffset__", T_PYSSIZET, offsetof(WaitBase, weakreflist), READONLY, NULL },
-    { NULL, 0, 0, 0, NULL },
-};
+PyObject *
+al_dict_peek(PyObject *self)
+{
+#if AL_PY311
+    /* No values array ever exists for our objects (tp_new is ours, never
+     * object_new, so the dict is created as a dict on first use): this
+     * returns the managed slot without materializing anything. */
+    PyObject **dp = _PyObject_GetDictPtr(self);
+    return dp != NULL ? *dp : NULL;
+#else
+    return ((AlObjectHead *)self)->dict;
+#endif
+}
+
+int
+al_dict_traverse(PyObject *self, visitproc visit, void *arg)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return PyObject_VisitManagedDict(self, visit, arg);
+#elif AL_PY312
+    return _PyObject_VisitManagedDict(self, visit, arg);
+#else
+    Py_VISIT(al_dict_peek(self));
+    return 0;
+#endif
+}
+
+void
+al_dict_clear(PyObject *self)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    PyObject_ClearManagedDict(self);
+#elif AL_PY312
+    _PyObject_ClearManagedDict(self);
+#elif AL_PY311
+    PyObject **dp = _PyObject_GetDictPtr(self);
+    if (dp != NULL) {
+        Py_CLEAR(*dp);
+    }
+#else
+    Py_CLEAR(((AlObjectHead *)self)->dict);
+#endif
+}
+
+int
+al_setattro_flag(PyObject *self, PyObject *name, PyObject *value, char *flag)
+{
+    if (!*flag && PyUnicode_Check(name)) {
+        PyObject *descr = _PyType_Lookup(Py_TYPE(self), name); /* borrowed */
+        if (descr != NULL && Py_TYPE(descr)->tp_descr_set == NULL) {
+            *flag = 1;
+        }
+    }
+    return PyObject_GenericSetAttr(self, name, value);
+}
+
+int
+wb_setattro(PyObject *self, PyObject *name, PyObject *value)
+{
+    return al_setattro_flag(self, name, value, &((WaitBase *)self)->shadowed);
+}
+
+PyObject *
+al_get_dict_flag(PyObject *self, char *flag)
+{
+    *flag = 1;
+    return PyObject_GenericGetDict(self, NULL);
+}
+
+int
+al_set_dict_flag(PyObject *self, PyObject *value, char *flag)
+{
+    *flag = 1;
+    return PyObject_GenericSetDict(self, value, NULL);
+}
+
+PyObject *
+wb_get_dict(PyObject *self, void *Py_UNUSED(closure))
+{
+    return al_get_dict_flag(self, &((WaitBase *)self)->shadowed);
+}
+
+int
+wb_set_dict(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
+{
+    return al_set_dict_flag(self, value, &((WaitBase *)self)->shadowed);
+}
+
+/* ------------------------------------------------------------------ */
+/* The stdlib's private attributes shared by the WaitBase types. */
+
+PyObject *
+wb_get_loop(PyObject *self, void *Py_UNUSED(closure))
+{
+    WaitQ *q = ((WaitBase *)self)->waiters;
+    return Py_NewRef(q != NULL && q->loop != NULL ? q->loop : Py_None);
+}
+
+PyObject *
+wb_waiters_deque(PyObject *self)
+{
+    WaitQ *q = ((WaitBase *)self)->waiters;
+    Py_ssize_t n = wq_len(q);
+    PyObject *list = PyList_New(n);
+    if (list == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyList_SET_ITEM(list, i, Py_NewRef(wq_get(q, i)));
+    }
+    PyObject *d = PyObject_CallOneArg(WB_STATE(self)->deque_type, list);
+    Py_DECREF(list);
+    return d;
+}
+
+PyObject *
+wb_get_waiters_lazy(PyObject *self, void *Py_UNUSED(closure))
+{
+    if (((WaitBase *)self)->waiters == NULL) {
+        Py_RETURN_NONE;
+    }
+    return wb_waiters_deque(self);
+}
+
+PyObject *
+wb_get_waiters_eager(PyObject *self, void *Py_UNUSED(closure))
+{
+    return wb_waiters_deque(self);
+}
+
+/* ------------------------------------------------------------------ */
+/* Object lifecycle of the WaitBase types. */
 
 PyObject *
 wb_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
@@ -51,13 +179,15 @@ int
 wb_traverse(PyObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));
-    return wq_traverse(((WaitBase *)self)->waiters, visit, arg);
+    int rc = al_dict_traverse(self, visit, arg);
+    return rc ? rc : wq_traverse(((WaitBase *)self)->waiters, visit, arg);
 }
 
 int
 wb_clear(PyObject *self)
 {
     wq_clear(&((WaitBase *)self)->waiters);
+    al_dict_clear(self);
     return 0;
 }
 
@@ -66,9 +196,7 @@ wb_dealloc(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
-    if (((WaitBase *)self)->weakreflist != NULL) {
-        PyObject_ClearWeakRefs(self);
-    }
+    PyObject_ClearWeakRefs(self);
     (void)tp->tp_clear(self);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -84,18 +212,8 @@ al_reduce(PyObject *self, PyObject *args, PyObject *state)
     if (args == NULL || state == NULL) {
         goto error;
     }
-    PyObject *name = PyUnicode_InternFromString("__dict__");
-    if (name == NULL) {
-        goto error;
-    }
-    int rc = PyObject_GetOptionalAttr_compat(self, name, &dict);
-    Py_DECREF(name);
-    if (rc < 0) {
-        goto error;
-    }
-    if (dict == NULL) {
-        dict = Py_NewRef(Py_None);
-    }
+    dict = al_dict_peek(self);
+    dict = Py_NewRef(dict != NULL ? dict : Py_None);
     return Py_BuildValue("(ON(NN))", (PyObject *)Py_TYPE(self), args, state, dict);
 error:
     Py_XDECREF(args);

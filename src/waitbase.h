@@ -7,8 +7,38 @@ PyObject *wb_new(PyTypeObject *type, PyObject *args, PyObject *kwds);
 int wb_traverse(PyObject *self, visitproc visit, void *arg);
 int wb_clear(PyObject *self);
 void wb_dealloc(PyObject *self);
-/* Shared slots of WaitBase types: weakref offset member. */
-extern PyMemberDef wb_members[];
+/* __dict__ of WaitBase types (sets `shadowed`, see al_setattro_flag). */
+PyObject *wb_get_dict(PyObject *self, void *closure);
+int wb_set_dict(PyObject *self, PyObject *value, void *closure);
+/* The stdlib's `_loop`: the bound loop or None (new reference). */
+PyObject *wb_get_loop(PyObject *self, void *closure);
+/* The stdlib's `_waiters`: a new collections.deque of the waiting futures,
+ * in order (a snapshot: changing it changes nothing); the lazy form gives
+ * None before the first wait, as Lock's and Semaphore's are, the eager one
+ * always a deque, as Event's and Condition's are. New reference or NULL. */
+PyObject *wb_waiters_deque(PyObject *self);
+PyObject *wb_get_waiters_lazy(PyObject *self, void *closure);
+PyObject *wb_get_waiters_eager(PyObject *self, void *closure);
+#define WB_GETSET_DICT { "__dict__", wb_get_dict, wb_set_dict, NULL, NULL }
+#define WB_GETSET_LOOP { "_loop", wb_get_loop, NULL, NULL, NULL }
+#define WB_GETSET_WAITERS(kind) { "_waiters", wb_get_waiters_##kind, NULL, NULL, NULL }
+#define WB_GETSET_END { NULL, NULL, NULL, NULL, NULL }
+/* tp_setattro of every primitive: PyObject_GenericSetAttr that first sets
+ * *flag when `name` names a class attribute that is not a data descriptor
+ * (a method an instance attribute now shadows). 0 or -1. */
+int al_setattro_flag(PyObject *self, PyObject *name, PyObject *value, char *flag);
+int wb_setattro(PyObject *self, PyObject *name, PyObject *value);
+/* __dict__ getter and setter that set *flag (the dict can then hold
+ * anything). */
+PyObject *al_get_dict_flag(PyObject *self, char *flag);
+int al_set_dict_flag(PyObject *self, PyObject *value, char *flag);
+/* Visit / clear the instance __dict__ wherever this interpreter keeps it
+ * (in the object on 3.10, managed before it on 3.11+). */
+int al_dict_traverse(PyObject *self, visitproc visit, void *arg);
+void al_dict_clear(PyObject *self);
+/* The instance __dict__ without creating it or setting the shadow flag:
+ * borrowed reference or NULL (no error). */
+PyObject *al_dict_peek(PyObject *self);
 /* __reduce__ result (type(self), args, (state, __dict__ or None)); steals
  * args and state, which may be NULL on error. */
 PyObject *al_reduce(PyObject *self, PyObject *args, PyObject *state);
