@@ -26,7 +26,7 @@ typedef struct AlAwaitable AlAwaitable;
 
 #define AL_FREELIST_MAX 64
 
-typedef struct {
+typedef struct AlState_ {
     PyTypeObject *Lock_Type;
     PyTypeObject *Event_Type;
     PyTypeObject *Condition_Type;
@@ -62,6 +62,8 @@ typedef struct {
     PyObject *str_notify;
     PyObject *str_throw;
     PyObject *str_close;
+    PyObject *str_append;
+    PyObject *str_remove;
     /* Recycled awaitables: finished, still GC-tracked, each holding a
      * reference to Awaitable_Type and owned (refcount 1) by this list, linked
      * through `next`. Taking one costs no allocation, no PyObject_Init and no

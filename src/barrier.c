@@ -292,6 +292,39 @@ barrier_get_broken(PyObject *self, void *Py_UNUSED(closure))
     return PyBool_FromLong(((BarrierObject *)self)->state == B_BROKEN);
 }
 
+/* The stdlib's private attributes: _cond, _parties, _count, _state (an
+ * asyncio.locks._BarrierState member). */
+static PyObject *
+barrier_get_cond(PyObject *self, void *Py_UNUSED(closure))
+{
+    return Py_NewRef(((BarrierObject *)self)->cond);
+}
+
+static PyObject *
+barrier_get_count(PyObject *self, void *Py_UNUSED(closure))
+{
+    return PyLong_FromLong(((BarrierObject *)self)->count);
+}
+
+static PyObject *
+barrier_get_state(PyObject *self, void *Py_UNUSED(closure))
+{
+    PyObject *locks = PyImport_ImportModule("asyncio.locks");
+    if (locks == NULL) {
+        return NULL;
+    }
+    PyObject *enum_type = PyObject_GetAttrString(locks, "_BarrierState");
+    Py_DECREF(locks);
+    if (enum_type == NULL) {
+        return NULL;
+    }
+    PyObject *value = PyUnicode_FromString(state_names[((BarrierObject *)self)->state]);
+    PyObject *r = value ? PyObject_CallOneArg(enum_type, value) : NULL;
+    Py_XDECREF(value);
+    Py_DECREF(enum_type);
+    return r;
+}
+
 static PyObject *
 barrier_repr(PyObject *op)
 {
@@ -454,6 +487,10 @@ static PyGetSetDef barrier_getset[] = {
       PyDoc_STR("Number of tasks waiting while the barrier fills."), NULL },
     { "broken", barrier_get_broken, NULL, PyDoc_STR("True if the barrier is broken."), NULL },
     { "__dict__", barrier_get_dict, barrier_set_dict, NULL, NULL },
+    { "_cond", barrier_get_cond, NULL, NULL, NULL },
+    { "_parties", barrier_get_parties, NULL, NULL, NULL },
+    { "_count", barrier_get_count, NULL, NULL, NULL },
+    { "_state", barrier_get_state, NULL, NULL, NULL },
     { NULL, NULL, NULL, NULL, NULL },
 };
 

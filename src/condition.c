@@ -57,7 +57,10 @@ cond_notify_n(AlState *st, ConditionObject *self, Py_ssize_t n)
         if (idx >= n) {
             break;
         }
-        PyObject *fut = Py_NewRef(wq_get(self->waiters, i));
+        PyObject *fut = wq_item(self->waiters, i);
+        if (fut == NULL) {
+            return -1;
+        }
         int done = al_fut_done(st, fut);
         if (done == 0) {
             idx++;
@@ -113,7 +116,10 @@ cond_notify_obj(AlState *st, ConditionObject *self, PyObject *n)
         if (stop || i >= wq_len(self->waiters)) {
             break;
         }
-        PyObject *fut = Py_NewRef(wq_get(self->waiters, i));
+        PyObject *fut = wq_item(self->waiters, i);
+        if (fut == NULL) {
+            return -1;
+        }
         int done = al_fut_done(st, fut);
         if (done == 0) {
             idx++;

@@ -49,7 +49,10 @@ event_set(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyOb
     /* Beware: done()/set_result() can run Python code that adds or removes
      * waiters; walk by index and re-read the queue each time. */
     for (Py_ssize_t i = 0; i < wq_len(self->waiters); i++) {
-        PyObject *fut = Py_NewRef(wq_get(self->waiters, i));
+        PyObject *fut = wq_item(self->waiters, i);
+        if (fut == NULL) {
+            return NULL;
+        }
         int rc = al_fut_set_result_if_pending(st, fut, Py_True);
         Py_DECREF(fut);
         if (rc < 0) {

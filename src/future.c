@@ -146,7 +146,10 @@ al_all_cancelled(AlState *st, WaitQ **qp)
     /* Beware: cancelled() of a foreign future can run Python code that
      * changes the queue; re-read it on each step. */
     for (Py_ssize_t i = 0; i < wq_len(*qp); i++) {
-        PyObject *fut = Py_NewRef(wq_get(*qp, i));
+        PyObject *fut = wq_item(*qp, i);
+        if (fut == NULL) {
+            return -1;
+        }
         int c = al_fut_cancelled(st, fut);
         Py_DECREF(fut);
         if (c <= 0) {

@@ -10,7 +10,10 @@ lock_wake_up_first(AlState *st, LockObject *self)
     if (wq_len(self->waiters) == 0) {
         return 0;
     }
-    PyObject *fut = Py_NewRef(wq_get(self->waiters, 0));
+    PyObject *fut = wq_item(self->waiters, 0);
+    if (fut == NULL) {
+        return -1;
+    }
     int rc = al_fut_set_result_if_pending(st, fut, Py_True);
     Py_DECREF(fut);
     return rc < 0 ? -1 : 0;

@@ -7,7 +7,7 @@
 PyObject *
 al_get_loop(AlState *st, PyObject *self, WaitQ **qp)
 {
-    if (wq_reserve(qp) < 0) {
+    if (wq_reserve(st, qp) < 0) {
         return NULL;
     }
     PyObject *loop = PyObject_CallNoArgs(st->get_running_loop);

@@ -57,6 +57,14 @@ add_type(PyObject *module, PyType_Spec *spec, PyObject *bases, PyTypeObject **sl
                      spec->name);
         return -1;
     }
+#ifdef Py_TPFLAGS_INLINE_VALUES
+    /* 3.14+ passes the base's inline attribute values on to a subclass that
+     * extends the layout: room for them after our fields in every object,
+     * which our budget has no room for. No instance exists yet: the type
+     * keeps its managed __dict__, created on first attribute instead. */
+    t->tp_flags &= ~Py_TPFLAGS_INLINE_VALUES;
+    PyType_Modified(t);
+#endif
     PyObject *modname = PyUnicode_InternFromString("asynclocks");
     if (modname == NULL) {
         return -1;
@@ -133,7 +141,8 @@ module_exec(PyObject *module)
         intern(&st->str_set_result, "set_result") < 0 || intern(&st->str_acquire, "acquire") < 0 ||
         intern(&st->str_release, "release") < 0 || intern(&st->str_locked, "locked") < 0 ||
         intern(&st->str_wait, "wait") < 0 || intern(&st->str_notify, "notify") < 0 ||
-        intern(&st->str_throw, "throw") < 0 || intern(&st->str_close, "close") < 0) {
+        intern(&st->str_throw, "throw") < 0 || intern(&st->str_close, "close") < 0 ||
+        intern(&st->str_append, "append") < 0 || intern(&st->str_remove, "remove") < 0) {
         return -1;
     }
 
@@ -312,6 +321,8 @@ module_clear(PyObject *module)
     Py_CLEAR(st->str_notify);
     Py_CLEAR(st->str_throw);
     Py_CLEAR(st->str_close);
+    Py_CLEAR(st->str_append);
+    Py_CLEAR(st->str_remove);
     return 0;
 }
 

@@ -125,7 +125,10 @@ sem_locked_impl(AlState *st, SemaphoreObject *self)
     }
     /* Beware: cancelled() may run Python code; re-read the queue. */
     for (Py_ssize_t i = 0; i < wq_len(self->waiters); i++) {
-        PyObject *fut = Py_NewRef(wq_get(self->waiters, i));
+        PyObject *fut = wq_item(self->waiters, i);
+        if (fut == NULL) {
+            return -1;
+        }
         int c = al_fut_cancelled(st, fut);
         Py_DECREF(fut);
         if (c <= 0) {
@@ -141,7 +144,10 @@ static int
 sem_wake_up_next(AlState *st, SemaphoreObject *self)
 {
     for (Py_ssize_t i = 0; i < wq_len(self->waiters); i++) {
-        PyObject *fut = Py_NewRef(wq_get(self->waiters, i));
+        PyObject *fut = wq_item(self->waiters, i);
+        if (fut == NULL) {
+            return -1;
+        }
         int done = al_fut_done(st, fut);
         if (done == 0) {
             done = sv_add(&self->value, -1);

@@ -126,36 +126,64 @@ wb_get_loop(PyObject *self, void *Py_UNUSED(closure))
     return Py_NewRef(q != NULL && q->loop != NULL ? q->loop : Py_None);
 }
 
-PyObject *
-wb_waiters_deque(PyObject *self)
+int
+wb_set_loop(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
 {
-    WaitQ *q = ((WaitBase *)self)->waiters;
-    Py_ssize_t n = wq_len(q);
-    PyObject *list = PyList_New(n);
-    if (list == NULL) {
-        return NULL;
+    WaitQ **qp = &((WaitBase *)self)->waiters;
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute '_loop'");
+        return -1;
     }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyList_SET_ITEM(list, i, Py_NewRef(wq_get(q, i)));
+    if (value == Py_None && *qp == NULL) {
+        return 0;
     }
-    PyObject *d = PyObject_CallOneArg(WB_STATE(self)->deque_type, list);
-    Py_DECREF(list);
-    return d;
+    if (wq_reserve(WB_STATE(self), qp) < 0) {
+        return -1;
+    }
+    Py_XSETREF((*qp)->loop, value == Py_None ? NULL : Py_NewRef(value));
+    return 0;
 }
 
 PyObject *
 wb_get_waiters_lazy(PyObject *self, void *Py_UNUSED(closure))
 {
-    if (((WaitBase *)self)->waiters == NULL) {
-        Py_RETURN_NONE;
-    }
-    return wb_waiters_deque(self);
+    WaitQ *q = ((WaitBase *)self)->waiters;
+    return Py_NewRef(q != NULL && q->deque != NULL ? q->deque : Py_None);
 }
 
 PyObject *
 wb_get_waiters_eager(PyObject *self, void *Py_UNUSED(closure))
 {
-    return wb_waiters_deque(self);
+    WaitQ **qp = &((WaitBase *)self)->waiters;
+    if (wq_ensure_deque(WB_STATE(self), qp) < 0) {
+        return NULL;
+    }
+    return Py_NewRef((*qp)->deque);
+}
+
+int
+wb_set_waiters(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
+{
+    AlState *st = WB_STATE(self);
+    WaitQ **qp = &((WaitBase *)self)->waiters;
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute '_waiters'");
+        return -1;
+    }
+    if (value != Py_None && !PyObject_TypeCheck(value, (PyTypeObject *)st->deque_type)) {
+        PyErr_Format(PyExc_TypeError,
+                     "asynclocks: _waiters must be a collections.deque or None, not %.100s",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    if (value == Py_None && *qp == NULL) {
+        return 0;
+    }
+    if (wq_reserve(st, qp) < 0) {
+        return -1;
+    }
+    Py_XSETREF((*qp)->deque, value == Py_None ? NULL : Py_NewRef(value));
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -12,16 +12,18 @@ PyObject *wb_get_dict(PyObject *self, void *closure);
 int wb_set_dict(PyObject *self, PyObject *value, void *closure);
 /* The stdlib's `_loop`: the bound loop or None (new reference). */
 PyObject *wb_get_loop(PyObject *self, void *closure);
-/* The stdlib's `_waiters`: a new collections.deque of the waiting futures,
- * in order (a snapshot: changing it changes nothing); the lazy form gives
- * None before the first wait, as Lock's and Semaphore's are, the eager one
- * always a deque, as Event's and Condition's are. New reference or NULL. */
-PyObject *wb_waiters_deque(PyObject *self);
+/* `obj._loop = loop` binds (None unbinds), as the stdlib's attribute. */
+int wb_set_loop(PyObject *self, PyObject *value, void *closure);
+/* The stdlib's `_waiters`: the deque itself (see WaitQ). The lazy getter
+ * gives None before the first wait, as Lock's and Semaphore's are; the
+ * eager one creates it on first read, as Event's and Condition's exist from
+ * the start. The setter takes a deque or None. */
 PyObject *wb_get_waiters_lazy(PyObject *self, void *closure);
 PyObject *wb_get_waiters_eager(PyObject *self, void *closure);
+int wb_set_waiters(PyObject *self, PyObject *value, void *closure);
 #define WB_GETSET_DICT { "__dict__", wb_get_dict, wb_set_dict, NULL, NULL }
-#define WB_GETSET_LOOP { "_loop", wb_get_loop, NULL, NULL, NULL }
-#define WB_GETSET_WAITERS(kind) { "_waiters", wb_get_waiters_##kind, NULL, NULL, NULL }
+#define WB_GETSET_LOOP { "_loop", wb_get_loop, wb_set_loop, NULL, NULL }
+#define WB_GETSET_WAITERS(kind) { "_waiters", wb_get_waiters_##kind, wb_set_waiters, NULL, NULL }
 #define WB_GETSET_END { NULL, NULL, NULL, NULL, NULL }
 /* tp_setattro of every primitive: PyObject_GenericSetAttr that first sets
  * *flag when `name` names a class attribute that is not a data descriptor

@@ -1,88 +1,96 @@
-/* The waiter queue: a growable ring of strong references to futures, which
- * also keeps the loop its owner is bound to. */
+/* The waiter queue: a collections.deque of the waiting futures (the
+ * stdlib's `_waiters`), and the loop its owner is bound to. */
 #include "asynclocks.h"
 
-/* ------------------------------------------------------------------ */
-/* Waiter queue. */
+PyObject *
+wq_item(WaitQ *q, Py_ssize_t i)
+{
+    if (q == NULL || q->deque == NULL) {
+        PyErr_SetString(PyExc_IndexError, "deque index out of range");
+        return NULL;
+    }
+    return PySequence_GetItem(q->deque, i);
+}
 
 int
-wq_reserve(WaitQ **qp)
+wq_reserve(AlState *st, WaitQ **qp)
 {
     if (*qp != NULL) {
         return 0;
     }
-    WaitQ *q = PyMem_Malloc(sizeof(WaitQ) + 3 * sizeof(PyObject *));
+    WaitQ *q = PyMem_Malloc(sizeof(WaitQ));
     if (q == NULL) {
         PyErr_NoMemory();
         return -1;
     }
+    q->deque = NULL;
     q->loop = NULL;
-    q->head = 0;
-    q->len = 0;
-    q->cap = 4;
+    q->st = st;
     *qp = q;
+    return 0;
+}
+
+int
+wq_ensure_deque(AlState *st, WaitQ **qp)
+{
+    if (wq_reserve(st, qp) < 0) {
+        return -1;
+    }
+    if ((*qp)->deque == NULL) {
+        PyObject *d = PyObject_CallNoArgs(st->deque_type);
+        if (d == NULL) {
+            return -1;
+        }
+        /* Beware: creating the deque cannot run code that clears *qp. */
+        (*qp)->deque = d;
+    }
     return 0;
 }
 
 int
 wq_append(WaitQ **qp, PyObject *fut)
 {
-    if (wq_reserve(qp) < 0) {
+    AlState *st = (*qp)->st;
+    if (wq_ensure_deque(st, qp) < 0) {
         return -1;
     }
-    WaitQ *q = *qp;
-    if (q->len == q->cap) {
-        Py_ssize_t cap = q->cap * 2;
-        if (cap > (PY_SSIZE_T_MAX - (Py_ssize_t)sizeof(WaitQ)) / (Py_ssize_t)sizeof(PyObject *)) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        WaitQ *n = PyMem_Malloc(sizeof(WaitQ) + (size_t)(cap - 1) * sizeof(PyObject *));
-        if (n == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        n->loop = q->loop;
-        n->head = 0;
-        n->cap = cap;
-        for (Py_ssize_t i = 0; i < q->len; i++) {
-            n->items[i] = wq_get(q, i);
-        }
-        n->len = q->len;
-        PyMem_Free(q);
-        *qp = q = n;
+    PyObject *d = Py_NewRef((*qp)->deque);
+    PyObject *args[2] = { d, fut };
+    PyObject *r =
+      PyObject_VectorcallMethod(st->str_append, args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    Py_DECREF(d);
+    if (r == NULL) {
+        return -1;
     }
-    q->items[(q->head + q->len) % q->cap] = Py_NewRef(fut);
-    q->len++;
+    Py_DECREF(r);
     return 0;
 }
 
 int
 wq_remove(WaitQ *q, PyObject *fut)
 {
-    if (q == NULL) {
+    if (q == NULL || q->deque == NULL) {
         return 0;
     }
-    for (Py_ssize_t i = 0; i < q->len; i++) {
-        if (wq_get(q, i) != fut) {
-            continue;
-        }
-        if (i == 0) {
-            q->head = (q->head + 1) % q->cap;
-        }
-        else {
-            for (Py_ssize_t j = i; j + 1 < q->len; j++) {
-                q->items[(q->head + j) % q->cap] = q->items[(q->head + j + 1) % q->cap];
-            }
-        }
-        q->len--;
-        if (q->len == 0) {
-            q->head = 0;
-        }
-        Py_DECREF(fut);
-        return 1;
+    /* Called from a step resumed with an exception: keep it. */
+    PyObject *exc = PyErr_Occurred() ? al_fetch_exc() : NULL;
+    PyObject *d = Py_NewRef(q->deque);
+    PyObject *args[2] = { d, fut };
+    PyObject *r =
+      PyObject_VectorcallMethod(q->st->str_remove, args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    Py_DECREF(d);
+    int found = r != NULL;
+    if (r != NULL) {
+        Py_DECREF(r);
     }
-    return 0;
+    else if (PyErr_ExceptionMatches(PyExc_ValueError)) {
+        PyErr_Clear();
+    }
+    else {
+        PyErr_WriteUnraisable(fut);
+    }
+    al_restore_exc(exc);
+    return found;
 }
 
 void
@@ -93,9 +101,7 @@ wq_clear(WaitQ **qp)
         return;
     }
     *qp = NULL;
-    for (Py_ssize_t i = 0; i < q->len; i++) {
-        Py_DECREF(wq_get(q, i));
-    }
+    Py_XDECREF(q->deque);
     Py_XDECREF(q->loop);
     PyMem_Free(q);
 }
@@ -106,9 +112,7 @@ wq_traverse(WaitQ *q, visitproc visit, void *arg)
     if (q == NULL) {
         return 0;
     }
+    Py_VISIT(q->deque);
     Py_VISIT(q->loop);
-    for (Py_ssize_t i = 0; i < q->len; i++) {
-        Py_VISIT(wq_get(q, i));
-    }
     return 0;
 }
