@@ -34,6 +34,7 @@ typedef struct AlState_ {
     PyTypeObject *BoundedSemaphore_Type;
     PyTypeObject *Barrier_Type;
     PyTypeObject *Awaitable_Type;
+    PyObject *CoroMethod_Type;
     PyObject *get_running_loop; /* asyncio.events._get_running_loop */
     PyObject *CancelledError;
     PyObject *InvalidStateError;
@@ -187,6 +188,14 @@ AwStep aw_await_method(AlAwaitable *aw, PyObject *obj, PyObject *name);
 AwStep aw_step_passthrough(AlAwaitable *aw, PyObject *value, PyObject **result);
 
 extern PyType_Spec al_awaitable_spec;
+
+/* Function-like methods (coromethod.c): replace, in `type`'s dict, each
+ * method of spec's Py_tp_methods whose doc starts with a text signature
+ * "name($self...)" with a function-like descriptor, coroutine for the names
+ * the stdlib writes as `async def` (inspect.iscoroutinefunction and
+ * inspect.signature give the stdlib's answers). 0 or -1. */
+extern PyType_Spec al_coromethod_spec;
+int al_install_coroutine_methods(AlState *st, PyTypeObject *type, PyType_Spec *spec);
 
 /* ------------------------------------------------------------------ */
 /* Helpers shared by the primitives, one header per concern. */

@@ -453,16 +453,18 @@ barrier_setstate(PyObject *op, PyObject *state)
 
 static PyMethodDef barrier_methods[] = {
     { "wait", CMETH(barrier_wait), METH_CM,
-      PyDoc_STR("wait()\n--\n\nWait until `parties` tasks wait (a coroutine); return this "
+      PyDoc_STR("wait($self)\n--\n\nWait until `parties` tasks wait (a coroutine); return this "
                 "task's index, 0 to parties-1.\n\nBrokenBarrierError if the barrier is broken "
                 "or reset while waiting.") },
     { "reset", CMETH(barrier_reset), METH_CM,
-      PyDoc_STR("reset()\n--\n\nReturn the barrier to its empty state (a coroutine); tasks "
+      PyDoc_STR("reset($self)\n--\n\nReturn the barrier to its empty state (a coroutine); tasks "
                 "waiting get BrokenBarrierError.") },
     { "abort", CMETH(barrier_abort), METH_CM,
-      PyDoc_STR("abort()\n--\n\nPut the barrier into the broken state (a coroutine).") },
-    { "__aenter__", CMETH(barrier_aenter), METH_CM, PyDoc_STR("Await wait(); return its index.") },
-    { "__aexit__", CMETH(barrier_aexit), METH_CM, PyDoc_STR("Do nothing.") },
+      PyDoc_STR("abort($self)\n--\n\nPut the barrier into the broken state (a coroutine).") },
+    { "__aenter__", CMETH(barrier_aenter), METH_CM,
+      PyDoc_STR("__aenter__($self)\n--\n\nAwait wait(); return its index.") },
+    { "__aexit__", CMETH(barrier_aexit), METH_CM,
+      PyDoc_STR("__aexit__($self, *args)\n--\n\nDo nothing.") },
     { "__reduce__", barrier_reduce, METH_NOARGS, NULL },
     { "__setstate__", barrier_setstate, METH_O, NULL },
     { NULL, NULL, 0, NULL },

@@ -610,27 +610,28 @@ cond_get_lock(PyObject *self, void *Py_UNUSED(closure))
 
 static PyMethodDef cond_methods[] = {
     { "wait", CMETH(cond_wait), METH_CM,
-      PyDoc_STR("wait()\n--\n\nRelease the lock, wait until notified, re-acquire the lock "
+      PyDoc_STR("wait($self)\n--\n\nRelease the lock, wait until notified, re-acquire the lock "
                 "(a coroutine); return True.\n\nRuntimeError if the lock is not held. May "
                 "return spuriously: re-check the state after it.") },
     { "wait_for", CMETH(cond_wait_for), METH_CM,
-      PyDoc_STR("wait_for(predicate)\n--\n\nwait() until predicate() is true (a coroutine); "
+      PyDoc_STR("wait_for($self, predicate)\n--\n\nwait() until predicate() is true (a coroutine); "
                 "return the predicate's last value.") },
     { "notify", CMETH(cond_notify), METH_CM,
-      PyDoc_STR("notify(n=1)\n--\n\nWake up to n waiters. RuntimeError if the lock is not "
+      PyDoc_STR("notify($self, n=1)\n--\n\nWake up to n waiters. RuntimeError if the lock is not "
                 "held.") },
     { "notify_all", CMETH(cond_notify_all), METH_CM,
-      PyDoc_STR("notify_all()\n--\n\nWake up every waiter. RuntimeError if the lock is not "
+      PyDoc_STR("notify_all($self)\n--\n\nWake up every waiter. RuntimeError if the lock is not "
                 "held.") },
     { "locked", CMETH(cond_locked_meth), METH_CM,
-      PyDoc_STR("locked()\n--\n\nThe underlying lock's locked().") },
+      PyDoc_STR("locked($self)\n--\n\nThe underlying lock's locked().") },
     { "acquire", CMETH(cond_acquire), METH_CM,
-      PyDoc_STR("acquire()\n--\n\nThe underlying lock's acquire() (a coroutine).") },
+      PyDoc_STR("acquire($self)\n--\n\nThe underlying lock's acquire() (a coroutine).") },
     { "release", CMETH(cond_release_meth), METH_CM,
-      PyDoc_STR("release()\n--\n\nThe underlying lock's release().") },
+      PyDoc_STR("release($self)\n--\n\nThe underlying lock's release().") },
     { "__aenter__", CMETH(cond_aenter), METH_CM,
-      PyDoc_STR("Await the lock's acquire(); return None.") },
-    { "__aexit__", CMETH(cond_aexit), METH_CM, PyDoc_STR("Call the lock's release().") },
+      PyDoc_STR("__aenter__($self)\n--\n\nAwait the lock's acquire(); return None.") },
+    { "__aexit__", CMETH(cond_aexit), METH_CM,
+      PyDoc_STR("__aexit__($self, exc_type, exc, tb)\n--\n\nCall the lock's release().") },
     { "__reduce__", cond_reduce, METH_NOARGS, NULL },
     { "__setstate__", cond_setstate, METH_O, NULL },
     { NULL, NULL, 0, NULL },

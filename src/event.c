@@ -142,12 +142,13 @@ static PyGetSetDef event_getset[] = {
 
 static PyMethodDef event_methods[] = {
     { "wait", CMETH(event_wait), METH_CM,
-      PyDoc_STR("wait()\n--\n\nWait until the flag is true (a coroutine); return True.") },
+      PyDoc_STR("wait($self)\n--\n\nWait until the flag is true (a coroutine); return True.") },
     { "set", CMETH(event_set), METH_CM,
-      PyDoc_STR("set()\n--\n\nSet the flag and wake every waiter.") },
-    { "clear", CMETH(event_clear), METH_CM, PyDoc_STR("clear()\n--\n\nReset the flag to false.") },
+      PyDoc_STR("set($self)\n--\n\nSet the flag and wake every waiter.") },
+    { "clear", CMETH(event_clear), METH_CM,
+      PyDoc_STR("clear($self)\n--\n\nReset the flag to false.") },
     { "is_set", CMETH(event_is_set), METH_CM,
-      PyDoc_STR("is_set()\n--\n\nReturn True if the flag is true.") },
+      PyDoc_STR("is_set($self)\n--\n\nReturn True if the flag is true.") },
     { "__reduce__", event_reduce, METH_NOARGS, NULL },
     { "__setstate__", event_setstate, METH_O, NULL },
     { NULL, NULL, 0, NULL },

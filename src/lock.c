@@ -210,15 +210,17 @@ static PyGetSetDef lock_getset[] = {
 
 static PyMethodDef lock_methods[] = {
     { "acquire", CMETH(lock_acquire), METH_CM,
-      PyDoc_STR("acquire()\n--\n\nAcquire the lock (a coroutine).\n\nWaits until the lock is "
+      PyDoc_STR("acquire($self)\n--\n\nAcquire the lock (a coroutine).\n\nWaits until the lock is "
                 "unlocked, sets it to locked and returns True.") },
     { "release", CMETH(lock_release), METH_CM,
-      PyDoc_STR("release()\n--\n\nRelease the lock and let the first waiter, if any, proceed."
+      PyDoc_STR("release($self)\n--\n\nRelease the lock and let the first waiter, if any, proceed."
                 "\n\nRaises RuntimeError if the lock is not locked.") },
     { "locked", CMETH(lock_locked), METH_CM,
-      PyDoc_STR("locked()\n--\n\nReturn True if the lock is acquired.") },
-    { "__aenter__", CMETH(lock_aenter), METH_CM, PyDoc_STR("Await acquire(); return None.") },
-    { "__aexit__", CMETH(lock_aexit), METH_CM, PyDoc_STR("Call release().") },
+      PyDoc_STR("locked($self)\n--\n\nReturn True if the lock is acquired.") },
+    { "__aenter__", CMETH(lock_aenter), METH_CM,
+      PyDoc_STR("__aenter__($self)\n--\n\nAwait acquire(); return None.") },
+    { "__aexit__", CMETH(lock_aexit), METH_CM,
+      PyDoc_STR("__aexit__($self, exc_type, exc, tb)\n--\n\nCall release().") },
     { "__reduce__", lock_reduce, METH_NOARGS, NULL },
     { "__setstate__", lock_setstate, METH_O, NULL },
     { NULL, NULL, 0, NULL },

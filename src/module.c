@@ -47,6 +47,9 @@ add_type(PyObject *module, PyType_Spec *spec, PyObject *bases, PyTypeObject **sl
     if (spec == &al_awaitable_spec) {
         return 0; /* not exported */
     }
+    if (al_install_coroutine_methods(PyModule_GetState(module), (PyTypeObject *)tp, spec) < 0) {
+        return -1;
+    }
     PyTypeObject *t = (PyTypeObject *)tp;
     PyTypeObject *b = t->tp_base;
     /* The head fields sit where the asyncio base keeps them. */
@@ -207,6 +210,10 @@ module_exec(PyObject *module)
             goto done;
         }
     }
+    st->CoroMethod_Type = PyType_FromModuleAndSpec(module, &al_coromethod_spec, NULL);
+    if (st->CoroMethod_Type == NULL) {
+        goto done;
+    }
     if (add_type(module, &al_awaitable_spec, NULL, &st->Awaitable_Type) < 0 ||
         add_type(module, &al_lock_spec, bases[0], &st->Lock_Type) < 0 ||
         add_type(module, &al_event_spec, bases[1], &st->Event_Type) < 0 ||
@@ -254,6 +261,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->BoundedSemaphore_Type);
     Py_VISIT(st->Barrier_Type);
     Py_VISIT(st->Awaitable_Type);
+    Py_VISIT(st->CoroMethod_Type);
     Py_VISIT(st->get_running_loop);
     Py_VISIT(st->CancelledError);
     Py_VISIT(st->InvalidStateError);
@@ -300,6 +308,7 @@ module_clear(PyObject *module)
     Py_CLEAR(st->BoundedSemaphore_Type);
     Py_CLEAR(st->Barrier_Type);
     Py_CLEAR(st->Awaitable_Type);
+    Py_CLEAR(st->CoroMethod_Type);
     Py_CLEAR(st->get_running_loop);
     Py_CLEAR(st->CancelledError);
     Py_CLEAR(st->InvalidStateError);

@@ -584,15 +584,17 @@ static PyGetSetDef bsem_getset[] = {
 
 static PyMethodDef sem_methods[] = {
     { "acquire", CMETH(sem_acquire), METH_CM,
-      PyDoc_STR("acquire()\n--\n\nAcquire the semaphore (a coroutine).\n\nDecrements the "
+      PyDoc_STR("acquire($self)\n--\n\nAcquire the semaphore (a coroutine).\n\nDecrements the "
                 "counter, waiting first while it is zero or earlier waiters queue; returns "
                 "True.") },
     { "release", CMETH(sem_release), METH_CM,
-      PyDoc_STR("release()\n--\n\nIncrement the counter and wake the first waiter, if any.") },
+      PyDoc_STR("release($self)\n--\n\nIncrement the counter and wake the first waiter, if any.") },
     { "locked", CMETH(sem_locked), METH_CM,
-      PyDoc_STR("locked()\n--\n\nReturn True if acquire() would not return at once.") },
-    { "__aenter__", CMETH(sem_aenter), METH_CM, PyDoc_STR("Await acquire(); return None.") },
-    { "__aexit__", CMETH(sem_aexit), METH_CM, PyDoc_STR("Call release().") },
+      PyDoc_STR("locked($self)\n--\n\nReturn True if acquire() would not return at once.") },
+    { "__aenter__", CMETH(sem_aenter), METH_CM,
+      PyDoc_STR("__aenter__($self)\n--\n\nAwait acquire(); return None.") },
+    { "__aexit__", CMETH(sem_aexit), METH_CM,
+      PyDoc_STR("__aexit__($self, exc_type, exc, tb)\n--\n\nCall release().") },
     { "__reduce__", sem_reduce, METH_NOARGS, NULL },
     { "__setstate__", sem_setstate, METH_O, NULL },
     { NULL, NULL, 0, NULL },
@@ -624,7 +626,7 @@ PyType_Spec al_semaphore_spec = {
 
 static PyMethodDef bsem_methods[] = {
     { "release", CMETH(bsem_release), METH_CM,
-      PyDoc_STR("release()\n--\n\nIncrement the counter and wake the first waiter, if any."
+      PyDoc_STR("release($self)\n--\n\nIncrement the counter and wake the first waiter, if any."
                 "\n\nValueError if that would raise the counter above its initial value.") },
     { "__reduce__", bsem_reduce, METH_NOARGS, NULL },
     { NULL, NULL, 0, NULL },
