@@ -209,23 +209,17 @@ int al_install_coroutine_methods(AlState *st, PyTypeObject *type, PyType_Spec *s
 /* ------------------------------------------------------------------ */
 /* Primitive layouts. */
 
-/* The head of every primitive: the instance layout asyncio's Python classes
- * (our bases) have on this interpreter. 3.10 keeps __dict__ and __weakref__
- * in the object, 3.11 manages __dict__ before the object and keeps
- * __weakref__ in it, 3.12+ manages both before the object. module.c checks
- * it against the bases' tp_basicsize and offsets at import. */
-#if AL_PY312
-#define AL_OBJECT_HEAD PyObject_HEAD
-#elif AL_PY311
-#define AL_OBJECT_HEAD                                                                             \
-    PyObject_HEAD                                                                                  \
-    PyObject *weakreflist;
-#else
+/* The head of every primitive: __dict__ and __weakref__ kept in the object
+ * on every version. Our bases, asyncio's Python classes, manage them before
+ * the object from 3.11 (__dict__) and 3.12 (__weakref__); module.c gives
+ * our types this plain layout instead (tp_dictoffset > 0 with a NULL dict
+ * until the first attribute keeps the interpreter's specialized method
+ * loads; a managed dict without inline values does not), and checks at
+ * import that the bases' layout leaves room for it. */
 #define AL_OBJECT_HEAD                                                                             \
     PyObject_HEAD                                                                                  \
     PyObject *dict;                                                                                \
     PyObject *weakreflist;
-#endif
 
 typedef struct {
     AL_OBJECT_HEAD

@@ -163,7 +163,8 @@ PyType_Spec al_coromethod_spec = {
     .basicsize = sizeof(CoroMethod),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL |
-             Py_TPFLAGS_METHOD_DESCRIPTOR | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+             Py_TPFLAGS_METHOD_DESCRIPTOR | Py_TPFLAGS_DISALLOW_INSTANTIATION |
+             Py_TPFLAGS_IMMUTABLETYPE, /* the specializer caches only those */
     .slots = cm_slots,
 };
 
@@ -173,8 +174,13 @@ PyType_Spec al_coromethod_spec = {
 static PyObject *
 make_function(const char *name, const char *params, size_t plen, int coro)
 {
-    PyObject *src = PyUnicode_FromFormat("%sdef %s(%.*s):\n    pass\n", coro ? "async " : "", name,
-                                         (int)plen, params);
+    PyObject *plist = PyUnicode_FromStringAndSize(params, (Py_ssize_t)plen);
+    if (plist == NULL) {
+        return NULL;
+    }
+    PyObject *src =
+      PyUnicode_FromFormat("%sdef %s(%U):\n    pass\n", coro ? "async " : "", name, plist);
+    Py_DECREF(plist);
     if (src == NULL) {
         return NULL;
     }

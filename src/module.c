@@ -2,34 +2,50 @@
  * (multi-phase init, one state per module object). */
 #include "asynclocks.h"
 
-/* RuntimeError-free check that asyncio's class `base` has the instance
- * layout AL_OBJECT_HEAD assumes. 0, or -1 with ImportError. */
+/* Check that asyncio's class `base` has an instance layout our types can
+ * extend with AL_OBJECT_HEAD: no items, and nothing in the object beyond
+ * PyObject_HEAD but __dict__ and __weakref__ slots. 0, or -1 with
+ * ImportError. */
 static int
 check_base_layout(PyObject *base)
 {
     PyTypeObject *b = (PyTypeObject *)base;
     int ok = PyType_Check(base) && b->tp_itemsize == 0 &&
-             b->tp_basicsize == (Py_ssize_t)sizeof(AlObjectHead);
-#if AL_PY312
-    ok = ok && PyType_HasFeature(b, Py_TPFLAGS_MANAGED_DICT) &&
-         PyType_HasFeature(b, Py_TPFLAGS_MANAGED_WEAKREF);
-#elif AL_PY311
-    ok = ok && PyType_HasFeature(b, Py_TPFLAGS_MANAGED_DICT) &&
-         b->tp_weaklistoffset == (Py_ssize_t)offsetof(AlObjectHead, weakreflist);
-#else
-    ok = ok && b->tp_dictoffset == (Py_ssize_t)offsetof(AlObjectHead, dict) &&
-         b->tp_weaklistoffset == (Py_ssize_t)offsetof(AlObjectHead, weakreflist);
-#endif
+             b->tp_basicsize <= (Py_ssize_t)sizeof(AlObjectHead) &&
+             b->tp_dictoffset < (Py_ssize_t)sizeof(AlObjectHead) &&
+             b->tp_weaklistoffset < (Py_ssize_t)sizeof(AlObjectHead);
     if (!ok) {
         PyErr_Format(PyExc_ImportError,
-                     "asynclocks: the instance layout of %R on this interpreter is not the one "
-                     "this build expects (basicsize %zd, dictoffset %zd, weaklistoffset %zd)",
+                     "asynclocks: the instance layout of %R on this interpreter is not one this "
+                     "build can extend (basicsize %zd, dictoffset %zd, weaklistoffset %zd)",
                      base, PyType_Check(base) ? b->tp_basicsize : -1,
                      PyType_Check(base) ? b->tp_dictoffset : -1,
                      PyType_Check(base) ? b->tp_weaklistoffset : -1);
         return -1;
     }
     return 0;
+}
+
+/* Give `t` (just created, no instance yet) the AL_OBJECT_HEAD layout: the
+ * __dict__ and __weakref__ pointers in the object, not managed before it as
+ * the Python base's are (3.11+), and no inline attribute values (3.13+). */
+static void
+use_plain_layout(PyTypeObject *t)
+{
+    unsigned long managed = 0;
+#ifdef Py_TPFLAGS_MANAGED_DICT
+    managed |= Py_TPFLAGS_MANAGED_DICT;
+#endif
+#ifdef Py_TPFLAGS_MANAGED_WEAKREF
+    managed |= Py_TPFLAGS_MANAGED_WEAKREF;
+#endif
+#ifdef Py_TPFLAGS_INLINE_VALUES
+    managed |= Py_TPFLAGS_INLINE_VALUES;
+#endif
+    t->tp_flags &= ~managed;
+    t->tp_dictoffset = offsetof(AlObjectHead, dict);
+    t->tp_weaklistoffset = offsetof(AlObjectHead, weakreflist);
+    PyType_Modified(t);
 }
 
 /* Create the type of `spec` with `bases` (a type, a tuple or NULL), store
@@ -51,23 +67,11 @@ add_type(PyObject *module, PyType_Spec *spec, PyObject *bases, PyTypeObject **sl
         return -1;
     }
     PyTypeObject *t = (PyTypeObject *)tp;
-    PyTypeObject *b = t->tp_base;
-    /* The head fields sit where the asyncio base keeps them. */
-    if (b == NULL || t->tp_dictoffset != b->tp_dictoffset ||
-        t->tp_weaklistoffset != b->tp_weaklistoffset || t->tp_basicsize != spec->basicsize) {
-        PyErr_Format(PyExc_ImportError,
-                     "asynclocks: %s did not get the instance layout of its asyncio base",
-                     spec->name);
+    if (t->tp_basicsize != spec->basicsize) {
+        PyErr_Format(PyExc_ImportError, "asynclocks: %s did not get its instance size", spec->name);
         return -1;
     }
-#ifdef Py_TPFLAGS_INLINE_VALUES
-    /* 3.14+ passes the base's inline attribute values on to a subclass that
-     * extends the layout: room for them after our fields in every object,
-     * which our budget has no room for. No instance exists yet: the type
-     * keeps its managed __dict__, created on first attribute instead. */
-    t->tp_flags &= ~Py_TPFLAGS_INLINE_VALUES;
-    PyType_Modified(t);
-#endif
+    use_plain_layout(t);
     PyObject *modname = PyUnicode_InternFromString("asynclocks");
     if (modname == NULL) {
         return -1;

@@ -31,45 +31,20 @@ al_state_from_type(PyTypeObject *tp)
 PyObject *
 al_dict_peek(PyObject *self)
 {
-#if AL_PY311
-    /* No values array ever exists for our objects (tp_new is ours, never
-     * object_new, so the dict is created as a dict on first use): this
-     * returns the managed slot without materializing anything. */
-    PyObject **dp = _PyObject_GetDictPtr(self);
-    return dp != NULL ? *dp : NULL;
-#else
     return ((AlObjectHead *)self)->dict;
-#endif
 }
 
 int
 al_dict_traverse(PyObject *self, visitproc visit, void *arg)
 {
-#if PY_VERSION_HEX >= 0x030D0000
-    return PyObject_VisitManagedDict(self, visit, arg);
-#elif AL_PY312
-    return _PyObject_VisitManagedDict(self, visit, arg);
-#else
-    Py_VISIT(al_dict_peek(self));
+    Py_VISIT(((AlObjectHead *)self)->dict);
     return 0;
-#endif
 }
 
 void
 al_dict_clear(PyObject *self)
 {
-#if PY_VERSION_HEX >= 0x030D0000
-    PyObject_ClearManagedDict(self);
-#elif AL_PY312
-    _PyObject_ClearManagedDict(self);
-#elif AL_PY311
-    PyObject **dp = _PyObject_GetDictPtr(self);
-    if (dp != NULL) {
-        Py_CLEAR(*dp);
-    }
-#else
     Py_CLEAR(((AlObjectHead *)self)->dict);
-#endif
 }
 
 int

@@ -34,8 +34,7 @@ int wb_setattro(PyObject *self, PyObject *name, PyObject *value);
  * anything). */
 PyObject *al_get_dict_flag(PyObject *self, char *flag);
 int al_set_dict_flag(PyObject *self, PyObject *value, char *flag);
-/* Visit / clear the instance __dict__ wherever this interpreter keeps it
- * (in the object on 3.10, managed before it on 3.11+). */
+/* Visit / clear the instance __dict__ (AL_OBJECT_HEAD's). */
 int al_dict_traverse(PyObject *self, visitproc visit, void *arg);
 void al_dict_clear(PyObject *self);
 /* The instance __dict__ without creating it or setting the shadow flag:
