@@ -64,6 +64,7 @@ typedef struct AlState_ {
     PyObject *str_throw;
     PyObject *str_close;
     PyObject *str_append;
+    PyObject *str_source;
     PyObject *str_remove;
     /* Recycled awaitables: finished, still GC-tracked, each holding a
      * reference to Awaitable_Type and owned (refcount 1) by this list, linked
@@ -72,6 +73,10 @@ typedef struct AlState_ {
     AlAwaitable *freelist;
     int numfree;
     int closing; /* m_clear has run: free awaitables instead of recycling them */
+    /* tracemalloc was tracing when the module was imported or when the
+     * freelist last ran empty: finished awaitables are freed, not recycled,
+     * so that each one's traceback is where it was created. */
+    int no_recycle;
 } AlState;
 
 extern struct PyModuleDef al_module_def;
@@ -131,6 +136,15 @@ struct AlAwaitable {
 /* aw_new() when the freelist cannot serve: allocate. */
 PyObject *aw_new_alloc(AlState *st, PyObject *owner, AwStepFunc step, const char *name,
                        PyObject *ret);
+
+/* Whether tracemalloc traces allocations (Untrack in a domain no allocator
+ * uses changes nothing; it returns -2 when tracemalloc is off). */
+#define AL_TRACE_DOMAIN 0x616c6b73u
+static inline int
+al_tracemalloc_tracing(void)
+{
+    return PyTraceMalloc_Untrack(AL_TRACE_DOMAIN, 0) != -2;
+}
 
 /* New awaitable for owner (new reference), NULL on error. ret is a borrowed
  * immortal-ish singleton (None or True) or NULL. */

@@ -149,7 +149,8 @@ module_exec(PyObject *module)
         intern(&st->str_release, "release") < 0 || intern(&st->str_locked, "locked") < 0 ||
         intern(&st->str_wait, "wait") < 0 || intern(&st->str_notify, "notify") < 0 ||
         intern(&st->str_throw, "throw") < 0 || intern(&st->str_close, "close") < 0 ||
-        intern(&st->str_append, "append") < 0 || intern(&st->str_remove, "remove") < 0) {
+        intern(&st->str_append, "append") < 0 || intern(&st->str_source, "source") < 0 ||
+        intern(&st->str_remove, "remove") < 0) {
         return -1;
     }
 
@@ -192,6 +193,7 @@ module_exec(PyObject *module)
     if (st->deque_type == NULL) {
         return -1;
     }
+    st->no_recycle = al_tracemalloc_tracing();
     st->stop_true = PyObject_CallOneArg(PyExc_StopIteration, Py_True);
     if (st->stop_true == NULL) {
         return -1;
@@ -335,6 +337,7 @@ module_clear(PyObject *module)
     Py_CLEAR(st->str_throw);
     Py_CLEAR(st->str_close);
     Py_CLEAR(st->str_append);
+    Py_CLEAR(st->str_source);
     Py_CLEAR(st->str_remove);
     return 0;
 }
