@@ -77,6 +77,13 @@ typedef struct AlState_ {
      * freelist last ran empty: finished awaitables are freed, not recycled,
      * so that each one's traceback is where it was created. */
     int no_recycle;
+    /* threadsafe.c */
+    PyTypeObject *ThreadSafeFlag_Type;
+    PyTypeObject *ThreadSafeEvent_Type;
+    PyObject *ts_wake; /* the wake-up callback given to call_soon_threadsafe */
+    PyObject *str_call_soon_threadsafe;
+    PyObject *current_task; /* asyncio.current_task */
+    int ts_nan_raises;      /* threading.Event().wait(nan) raises ValueError (3.14+) */
 } AlState;
 
 extern struct PyModuleDef al_module_def;

@@ -519,7 +519,7 @@ static PyType_Slot barrier_slots[] = {
 };
 
 PyType_Spec al_barrier_spec = {
-    .name = "Barrier",
+    .name = "asynclocks.Barrier",
     .basicsize = sizeof(BarrierObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

@@ -663,7 +663,7 @@ static PyType_Slot cond_slots[] = {
 };
 
 PyType_Spec al_condition_spec = {
-    .name = "Condition",
+    .name = "asynclocks.Condition",
     .basicsize = sizeof(ConditionObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

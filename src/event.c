@@ -171,7 +171,7 @@ static PyType_Slot event_slots[] = {
 };
 
 PyType_Spec al_event_spec = {
-    .name = "Event",
+    .name = "asynclocks.Event",
     .basicsize = sizeof(EventObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

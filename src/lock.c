@@ -244,7 +244,7 @@ static PyType_Slot lock_slots[] = {
 };
 
 PyType_Spec al_lock_spec = {
-    .name = "Lock",
+    .name = "asynclocks.Lock",
     .basicsize = sizeof(LockObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

@@ -1,6 +1,7 @@
 /* asynclocks._core: module definition, state and initialisation
  * (multi-phase init, one state per module object). */
 #include "asynclocks.h"
+#include "threadsafe.h"
 
 /* Check that asyncio's class `base` has an instance layout our types can
  * extend with AL_OBJECT_HEAD: no items, and nothing in the object beyond
@@ -49,9 +50,10 @@ use_plain_layout(PyTypeObject *t)
 }
 
 /* Create the type of `spec` with `bases` (a type, a tuple or NULL), store
- * it in *slot and, unless it is the awaitable, export it with __module__
- * 'asynclocks' (its tp_name is the bare class name, as asyncio's classes'
- * are, so that interpreter messages say 'Lock'). 0 or -1. */
+ * it in *slot and, unless it is the awaitable, export it. The spec's name is
+ * "asynclocks.<Name>" (__module__ 'asynclocks'); tp_name is then trimmed to
+ * the bare class name, as asyncio's classes' is, so that interpreter
+ * messages say 'Lock' (it points into the same string). 0 or -1. */
 static int
 add_type(PyObject *module, PyType_Spec *spec, PyObject *bases, PyTypeObject **slot)
 {
@@ -63,25 +65,20 @@ add_type(PyObject *module, PyType_Spec *spec, PyObject *bases, PyTypeObject **sl
     if (spec == &al_awaitable_spec) {
         return 0; /* not exported */
     }
-    if (al_install_coroutine_methods(PyModule_GetState(module), (PyTypeObject *)tp, spec) < 0) {
-        return -1;
-    }
     PyTypeObject *t = (PyTypeObject *)tp;
     if (t->tp_basicsize != spec->basicsize) {
         PyErr_Format(PyExc_ImportError, "asynclocks: %s did not get its instance size", spec->name);
         return -1;
     }
+    const char *dot = strrchr(t->tp_name, '.');
+    if (dot != NULL) {
+        t->tp_name = dot + 1;
+    }
     use_plain_layout(t);
-    PyObject *modname = PyUnicode_InternFromString("asynclocks");
-    if (modname == NULL) {
+    if (al_install_coroutine_methods(PyModule_GetState(module), t, spec) < 0) {
         return -1;
     }
-    int rc = PyObject_SetAttrString(tp, "__module__", modname);
-    Py_DECREF(modname);
-    if (rc < 0) {
-        return -1;
-    }
-    return PyModule_AddObjectRef(module, spec->name, tp);
+    return PyModule_AddObjectRef(module, t->tp_name, tp);
 }
 
 static int
@@ -244,6 +241,9 @@ module_exec(PyObject *module)
         goto done;
     }
 #endif
+    if (al_threadsafe_exec(module, st) < 0) {
+        goto done;
+    }
     rc = 0;
 done:
     for (int i = 0; i < 6; i++) {
@@ -278,6 +278,10 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->fut_done);
     Py_VISIT(st->fut_cancelled);
     Py_VISIT(st->fut_set_result);
+    Py_VISIT(st->ThreadSafeFlag_Type);
+    Py_VISIT(st->ThreadSafeEvent_Type);
+    Py_VISIT(st->ts_wake);
+    Py_VISIT(st->current_task);
     for (AlAwaitable *aw = st->freelist; aw != NULL; aw = aw->next) {
         Py_VISIT(aw); /* the list owns one reference to each */
     }
@@ -339,6 +343,11 @@ module_clear(PyObject *module)
     Py_CLEAR(st->str_append);
     Py_CLEAR(st->str_source);
     Py_CLEAR(st->str_remove);
+    Py_CLEAR(st->ThreadSafeFlag_Type);
+    Py_CLEAR(st->ThreadSafeEvent_Type);
+    Py_CLEAR(st->ts_wake);
+    Py_CLEAR(st->str_call_soon_threadsafe);
+    Py_CLEAR(st->current_task);
     return 0;
 }
 

@@ -617,7 +617,7 @@ static PyType_Slot sem_slots[] = {
 };
 
 PyType_Spec al_semaphore_spec = {
-    .name = "Semaphore",
+    .name = "asynclocks.Semaphore",
     .basicsize = sizeof(SemaphoreObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
@@ -647,7 +647,7 @@ static PyType_Slot bsem_slots[] = {
 };
 
 PyType_Spec al_bounded_semaphore_spec = {
-    .name = "BoundedSemaphore",
+    .name = "asynclocks.BoundedSemaphore",
     .basicsize = sizeof(BoundedSemaphoreObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

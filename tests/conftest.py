@@ -15,6 +15,16 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import asynclocks  # noqa: E402
+
+if asynclocks.is_installed():
+    # paritylib takes the stdlib's classes from asyncio: with asynclocks
+    # installed in their place, every parity test would compare asynclocks
+    # with itself.
+    raise pytest.UsageError(
+        "this suite compares asynclocks with asyncio's classes: run it without "
+        "ASYNCLOCKS_INSTALL and without --asynclocks"
+    )
+
 import paritylib  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 

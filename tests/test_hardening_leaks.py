@@ -5,7 +5,9 @@ acquire/release/``async with``, cancelled waiters, cancellation after wake-up,
 ``asyncio.wait_for``/``asyncio.timeout`` timeouts, Condition
 wait/notify/wait_for and raising predicates, Event set/clear/wait, Semaphore and
 BoundedSemaphore, Barrier wait/abort/reset, awaitables driven by hand, error
-paths, and primitives dropped while tasks still wait on them) runs in a fresh
+paths, primitives dropped while tasks still wait on them, and ThreadSafeFlag /
+ThreadSafeEvent set from a thread, cancelled after the grant, waited on by a
+thread, and waited on by tasks of a loop closed with them pending) runs in a fresh
 interpreter, once for the stdlib (the control: the same bounds must hold for
 it, which shows they are not vacuous) and once for asynclocks. After a warm-up
 and after the measured run the probe takes, after ``gc.collect()``:
@@ -97,7 +99,11 @@ SCENARIOS = [
     "dropped_while_waiting",
     "awaitables_by_hand",
     "errors",
+    "threadsafe",
+    "threadsafe_dropped_while_waiting",
 ]
+# ThreadSafeFlag/ThreadSafeEvent have no stdlib counterpart (no control run).
+NO_STDLIB = {"threadsafe", "threadsafe_dropped_while_waiting"}
 
 try:
     import uvloop  # noqa: F401
@@ -147,9 +153,11 @@ def check(result):
 def test_no_leak(scenario, impl):
     if scenario == "barrier" and sys.version_info < (3, 11):
         pytest.skip("asyncio.Barrier needs Python 3.11+")
+    if scenario in NO_STDLIB and impl == "stdlib":
+        pytest.skip("no stdlib counterpart")
     result = run_probe(impl, scenario)
     check(result)
-    if scenario == "dropped_while_waiting":
+    if scenario in ("dropped_while_waiting", "threadsafe_dropped_while_waiting"):
         # the tasks really were pending when their cycle was collected
         assert result["destroyed_pending"] > 0
         assert result["weak_total"] > 0
@@ -158,9 +166,19 @@ def test_no_leak(scenario, impl):
 @pytest.mark.skipif(not HAS_UVLOOP, reason="uvloop not installed")
 @pytest.mark.parametrize("impl", ["stdlib", "asynclocks"])
 @pytest.mark.parametrize(
-    "scenario", ["lock_contended", "lock_cancel_after_wakeup", "condition", "dropped_while_waiting"]
+    "scenario",
+    [
+        "lock_contended",
+        "lock_cancel_after_wakeup",
+        "condition",
+        "dropped_while_waiting",
+        "threadsafe",
+        "threadsafe_dropped_while_waiting",
+    ],
 )
 def test_no_leak_uvloop(scenario, impl):
+    if scenario in NO_STDLIB and impl == "stdlib":
+        pytest.skip("no stdlib counterpart")
     check(run_probe(impl, scenario, max(ITERATIONS // 2, 100), "uvloop"))
 
 

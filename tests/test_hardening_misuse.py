@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -74,6 +75,28 @@ def test_misuse(name):
     std, _ = run_scenario("stdlib", name)
     al, _ = run_scenario("asynclocks", name)
     assert al == std
+
+
+# ThreadSafeFlag/ThreadSafeEvent: no stdlib counterpart; the expected trace.
+TS_SCENARIOS = {
+    "ts_shutdown_with_waiters": ["exiting"],
+    "ts_delete_while_waiting": [["pending", False, False], ["CancelledError", "CancelledError"]],
+    "ts_await_twice": [
+        None,
+        ["RuntimeError", "cannot reuse already awaited coroutine"],
+        ["ok", "Future"],  # driven by hand while a task waits on it: yields its future
+        ["ok", None],
+    ],
+    "ts_signal_storm": [["done", True]],
+}
+
+
+@pytest.mark.parametrize("name", sorted(TS_SCENARIOS))
+def test_misuse_threadsafe(name):
+    if name == "ts_signal_storm" and not hasattr(signal, "pthread_kill"):
+        pytest.skip("needs pthread_kill")
+    trace, _ = run_scenario("asynclocks", name)
+    assert trace == TS_SCENARIOS[name]
 
 
 def test_shutdown_hard_exit():

@@ -3,12 +3,23 @@
 Drop-in replacements for :class:`asyncio.Lock`, :class:`asyncio.Event`,
 :class:`asyncio.Condition`, :class:`asyncio.Semaphore`,
 :class:`asyncio.BoundedSemaphore` and (Python 3.11+) :class:`asyncio.Barrier`,
-with the behaviour of the running interpreter's :mod:`asyncio`.
+with the behaviour of the running interpreter's :mod:`asyncio`; and
+:class:`ThreadSafeFlag` and :class:`ThreadSafeEvent`, which threads and signal
+handlers can set to wake tasks (C extension only: the stdlib has no
+counterpart).
 
 The C implementation is used unless the environment variable
 ``ASYNCLOCKS_NO_EXTENSIONS`` is set to a non-empty value other than ``0``, or
 the extension cannot be imported; the stdlib classes are exported then.
 :data:`IMPLEMENTATION` says which one is active (``"c"`` or ``"stdlib"``).
+
+:func:`install` puts these classes in place of asyncio's (``asyncio.Lock``
+and the others), :func:`uninstall` puts asyncio's back; the environment
+variable ``ASYNCLOCKS_INSTALL=1`` installs them at interpreter start-up, and
+``pytest --asynclocks`` before a test suite's modules are imported.
+
+(PYTEST_DONT_REWRITE: pytest leaves this package's asserts alone, so it does
+not warn when ``ASYNCLOCKS_INSTALL=1`` imported it before pytest started.)
 """
 
 from __future__ import annotations
@@ -28,6 +39,9 @@ __all__ = [
     "Condition",
     "Semaphore",
     "BoundedSemaphore",
+    "install",
+    "uninstall",
+    "is_installed",
 ]
 if sys.version_info >= (3, 11):
     __all__ += ["Barrier", "BrokenBarrierError"]
@@ -60,6 +74,8 @@ if TYPE_CHECKING:
     from asynclocks._core import (
         Semaphore as Semaphore,
     )
+    from asynclocks._core import ThreadSafeEvent as ThreadSafeEvent
+    from asynclocks._core import ThreadSafeFlag as ThreadSafeFlag
 
     if sys.version_info >= (3, 11):
         from asynclocks._core import Barrier as Barrier
@@ -78,7 +94,14 @@ else:
     BoundedSemaphore = _source.BoundedSemaphore
     if sys.version_info >= (3, 11):
         Barrier = _source.Barrier
+    if IMPLEMENTATION == "c":  # no stdlib counterpart: absent in the fallback
+        ThreadSafeFlag = _source.ThreadSafeFlag
+        ThreadSafeEvent = _source.ThreadSafeEvent
+        __all__ += ["ThreadSafeFlag", "ThreadSafeEvent"]
     del _source
 
 if sys.version_info >= (3, 11):
     BrokenBarrierError = asyncio.BrokenBarrierError
+
+# Imported last: install() reads IMPLEMENTATION and the classes above.
+from asynclocks._install import install, is_installed, uninstall  # noqa: E402

@@ -452,6 +452,139 @@ async def errors(ns, n, keep):
                 pass
 
 
+class _Worker:
+    """A thread running the callables put into it, one at a time."""
+
+    def __init__(self):
+        import queue
+        import threading
+
+        self.q = queue.SimpleQueue()
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+
+    def _run(self):
+        while True:
+            fn, done = self.q.get()
+            try:
+                fn()
+            finally:
+                done.set()
+                del fn, done  # keep nothing alive while idle
+
+    def put(self, fn):
+        import threading
+
+        done = threading.Event()
+        self.q.put((fn, done))
+        return done
+
+
+def _dead_loop_waiter(f, e):
+    """In a thread: a loop whose tasks wait on f and e is closed with them pending."""
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(lambda loop, ctx: None)
+
+    async def start():
+        loop.create_task(f.wait())
+        loop.create_task(e.wait())
+        await asyncio.sleep(0)
+
+    loop.run_until_complete(start())
+    loop.close()
+
+
+async def threadsafe(ns, n, keep):
+    """ThreadSafeFlag/ThreadSafeEvent: set from the loop and from a thread,
+    cancellation before and after the grant, timeouts, wait_sync, closed loops,
+    awaitables driven by hand."""
+    f = persist(keep, "flag", ns.ThreadSafeFlag)
+    e = persist(keep, "tsevent", ns.ThreadSafeEvent)
+    worker = persist(keep, "worker", _Worker)
+
+    async def until_set(done):
+        while not done.is_set():
+            await asyncio.sleep(0)
+
+    for i in range(n):
+        f.set()
+        assert await f.wait() is None
+        t = asyncio.ensure_future(f.wait())
+        await asyncio.sleep(0)
+        await until_set(worker.put(f.set))
+        assert await t is None
+        # cancelled before the grant, then after it (passed on to t2)
+        t = asyncio.ensure_future(f.wait())
+        await asyncio.sleep(0)
+        await _cancel_and_wait(t)
+        t1 = asyncio.ensure_future(f.wait())
+        t2 = asyncio.ensure_future(f.wait())
+        await asyncio.sleep(0)
+        f.set()
+        t1.cancel()
+        assert await t2 is None
+        await _cancel_and_wait(t1)
+        try:
+            await asyncio.wait_for(f.wait(), 0)
+        except asyncio.TimeoutError:
+            pass
+        assert not f.is_set()
+        # event: tasks and a thread
+        ws = [asyncio.ensure_future(e.wait()) for _ in range(3)]
+        await asyncio.sleep(0)
+        got = []
+        done = worker.put(lambda got=got: got.append(e.wait_sync(5)))
+        while "waiters:4" not in repr(e):
+            await asyncio.sleep(0)
+        e.set()
+        assert await asyncio.gather(*ws) == [True] * 3
+        await until_set(done)
+        assert got == [True]
+        e.clear()
+        t = asyncio.ensure_future(e.wait())
+        await asyncio.sleep(0)
+        await _cancel_and_wait(t)
+        assert e.wait_sync(0) is False
+        try:
+            e.wait_sync(0.0001)  # would block this loop's thread
+        except RuntimeError:
+            pass
+        else:  # pragma: no cover
+            raise AssertionError("wait_sync() blocked a running loop")
+        # by hand
+        aw = f.wait()
+        aw.send(None)
+        aw.close()
+        aw = e.wait()
+        aw.close()
+        if i % 25 == 0:
+            await until_set(worker.put(lambda: _dead_loop_waiter(f, e)))
+            f.set()  # the closed loop's waiter cannot take it
+            assert f.is_set()
+            f.clear()
+            e.set()
+            e.clear()
+        weak(t)
+        weak(t1)
+    weak(ns.ThreadSafeFlag())
+    weak(ns.ThreadSafeEvent())
+
+
+async def threadsafe_dropped_while_waiting(ns, n, keep):
+    """ThreadSafeFlag/ThreadSafeEvent dropped while tasks wait on them: only
+    cycles through their waiter futures keep them; gc must free them."""
+    for i in range(n):
+        f = ns.ThreadSafeFlag()
+        e = ns.ThreadSafeEvent()
+        tasks = [asyncio.ensure_future(f.wait()), asyncio.ensure_future(e.wait())]
+        await asyncio.sleep(0)
+        for o in [f, e] + tasks:
+            weak(o)
+        del f, e, tasks
+        if i % 50 == 0:
+            gc.collect()
+
+
 async def leaky_selftest(ns, n, keep):
     """Deliberately leaks: proves the probe can detect a leak."""
     lock = persist(keep, "lock", ns.Lock)
@@ -478,6 +611,8 @@ SCENARIOS = {
         dropped_while_waiting,
         awaitables_by_hand,
         errors,
+        threadsafe,
+        threadsafe_dropped_while_waiting,
         leaky_selftest,
     ]
 }
@@ -486,7 +621,16 @@ SCENARIOS = {
 def census(ns) -> dict:
     kinds = {}
     types = [asyncio.Future]
-    for name in ("Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier"):
+    for name in (
+        "Lock",
+        "Event",
+        "Condition",
+        "Semaphore",
+        "BoundedSemaphore",
+        "Barrier",
+        "ThreadSafeFlag",
+        "ThreadSafeEvent",
+    ):
         t = getattr(ns, name, None)
         if t is not None:
             types.append(t)
@@ -527,6 +671,9 @@ def main(argv) -> int:
     ns = type("NS", (), {})()
     for name in ("Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier"):
         setattr(ns, name, getattr(mod, name, None))
+    # no stdlib counterpart: None for the stdlib (those scenarios are not run there)
+    ns.ThreadSafeFlag = getattr(mod, "ThreadSafeFlag", None)
+    ns.ThreadSafeEvent = getattr(mod, "ThreadSafeEvent", None)
     ns.BrokenBarrierError = getattr(asyncio, "BrokenBarrierError", None)
     scen = SCENARIOS[scen_name]
     warnings.simplefilter("ignore", RuntimeWarning)  # never-awaited coroutines

@@ -32,6 +32,8 @@ def main():
     ns = type("NS", (), {})()
     for name in ("Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier"):
         setattr(ns, name, getattr(asynclocks, name, None))
+    ns.ThreadSafeFlag = asynclocks.ThreadSafeFlag
+    ns.ThreadSafeEvent = asynclocks.ThreadSafeEvent
     ns.BrokenBarrierError = getattr(asyncio, "BrokenBarrierError", None)
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(lambda loop, ctx: None)

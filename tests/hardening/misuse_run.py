@@ -492,6 +492,136 @@ def shutdown_with_waiters(ns, trace):
     # no loop.close(): left to interpreter shutdown
 
 
+# ---------------------------------------------------------------------------
+# ThreadSafeFlag / ThreadSafeEvent (no stdlib counterpart: run for asynclocks
+# only; the test states the expected trace)
+
+
+@scenario
+def ts_shutdown_with_waiters(ns, trace):
+    """Interpreter exits while tasks of a loop thread and a daemon thread in
+    wait_sync() wait: exit code 0, no crash, no hang."""
+    f, e = ns.ThreadSafeFlag(), ns.ThreadSafeEvent()
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    def run():
+        asyncio.set_event_loop(loop)
+        loop.create_task(f.wait())
+        loop.create_task(e.wait())
+        loop.call_soon(started.set)
+        loop.run_forever()
+
+    threading.Thread(target=run, daemon=True).start()
+    threading.Thread(target=e.wait_sync, daemon=True).start()
+    started.wait(10)
+    while "waiters:2" not in repr(e):
+        threading.Event().wait(0.001)
+    trace.append("exiting")
+
+
+@scenario
+def ts_delete_while_waiting(ns, trace):
+    async def main():
+        f, e = ns.ThreadSafeFlag(), ns.ThreadSafeEvent()
+        t1 = asyncio.ensure_future(f.wait())
+        t2 = asyncio.ensure_future(e.wait())
+        await asyncio.sleep(0)
+        del f, e
+        gc.collect()
+        await asyncio.sleep(0)
+        trace.append(["pending", t1.done(), t2.done()])
+        for x in (t1, t2):
+            x.cancel()
+        res = await asyncio.gather(t1, t2, return_exceptions=True)
+        trace.append([type(r).__name__ for r in res])
+
+    asyncio.run(main())
+
+
+@scenario
+def ts_await_twice(ns, trace):
+    async def main():
+        f = ns.ThreadSafeFlag()
+        f.set()
+        aw = f.wait()
+        trace.append(await aw)
+        try:
+            await aw
+        except RuntimeError as exc:
+            trace.append(exc_id(exc))
+        aw = ns.ThreadSafeEvent().wait()
+        t = asyncio.ensure_future(aw)
+        await asyncio.sleep(0)
+        trace.append(outcome(lambda: aw.send(None)))
+        t.cancel()
+        trace.append(outcome(lambda: aw.close()))
+
+    asyncio.run(main())
+
+
+@scenario
+def ts_signal_storm(ns, trace):
+    """A signal handler calls set()/clear() while the main thread is inside
+    set()/clear()/wait_sync() of the same objects, and threads hammer them:
+    no deadlock (the internal mutex is never held while Python code runs)."""
+    import signal
+
+    f, e = ns.ThreadSafeFlag(), ns.ThreadSafeEvent()
+    hits = [0]
+
+    def handler(signum, frame):
+        hits[0] += 1
+        f.set()
+        e.set()
+        e.clear()
+
+    old = signal.signal(signal.SIGUSR1, handler)
+    stop = threading.Event()
+    main_id = threading.get_ident()
+
+    def killer():
+        while not stop.is_set():
+            signal.pthread_kill(main_id, signal.SIGUSR1)
+            threading.Event().wait(0.0002)
+
+    def hammer():
+        while not stop.is_set():
+            f.set()
+            f.clear()
+            e.set()
+            e.clear()
+
+    threads = [threading.Thread(target=killer), threading.Thread(target=hammer)]
+    for t in threads:
+        t.start()
+
+    async def waiters():
+        for _ in range(200):
+            try:
+                await asyncio.wait_for(f.wait(), 0.001)
+            except asyncio.TimeoutError:
+                pass
+            gc.collect(0)
+
+    try:
+        for _ in range(3000):
+            f.set()
+            f.clear()
+            e.set()
+            e.clear()
+            e.wait_sync(0)
+        for _ in range(20):
+            e.wait_sync(0.0005)
+        asyncio.run(waiters())
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        signal.signal(signal.SIGUSR1, old)
+    trace.append(["done", hits[0] > 0])
+
+
 def main(argv):
     impl, name = argv[1], argv[2]
     if impl == "asynclocks":
@@ -503,6 +633,8 @@ def main(argv):
     ns = type("NS", (), {})()
     for n in ("Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier"):
         setattr(ns, n, getattr(mod, n, None) if (n != "Barrier" or PY >= (3, 11)) else None)
+    ns.ThreadSafeFlag = getattr(mod, "ThreadSafeFlag", None)
+    ns.ThreadSafeEvent = getattr(mod, "ThreadSafeEvent", None)
     trace = []
     SCENARIOS[name](ns, trace)
     sys.stdout.write(json.dumps(trace) + "\n")
