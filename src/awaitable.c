@@ -300,6 +300,7 @@ aw_new_alloc(AlState *st, PyObject *owner, AwStepFunc step, const char *name, Py
         aw->next = NULL;
         Py_DECREF(aw);
     }
+    st->no_recycle = al_tracemalloc_tracing();
     aw = PyObject_GC_New(AlAwaitable, st->Awaitable_Type);
     if (aw == NULL) {
         return NULL;
@@ -766,6 +767,39 @@ aw_dunder_await(PyObject *self, PyObject *Py_UNUSED(ignored))
     return Py_NewRef(self);
 }
 
+/* warnings.warn("coroutine '<name>' was never awaited", RuntimeWarning,
+ * source=aw), as the interpreter warns for a coroutine: with -X
+ * tracemalloc the warning shows where the awaitable was created (see
+ * AlState.no_recycle). 0 or -1. */
+static int
+warn_unawaited(AlAwaitable *aw)
+{
+    PyObject *warnings = PyImport_ImportModule("warnings");
+    if (warnings == NULL) {
+        return -1;
+    }
+    PyObject *warn = PyObject_GetAttrString(warnings, "warn");
+    Py_DECREF(warnings);
+    if (warn == NULL) {
+        return -1;
+    }
+    PyObject *msg = PyUnicode_FromFormat("coroutine '%s' was never awaited", aw->name);
+    PyObject *kwnames = PyTuple_Pack(1, aw->st->str_source);
+    PyObject *r = NULL;
+    if (msg != NULL && kwnames != NULL) {
+        PyObject *args[3] = { msg, PyExc_RuntimeWarning, (PyObject *)aw };
+        r = PyObject_Vectorcall(warn, args, 2, kwnames);
+    }
+    Py_XDECREF(msg);
+    Py_XDECREF(kwnames);
+    Py_DECREF(warn);
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    return 0;
+}
+
 static void
 aw_finalize(PyObject *self)
 {
@@ -777,8 +811,7 @@ aw_finalize(PyObject *self)
     PyObject *saved = al_fetch_exc();
     if (aw->status == AW_FRESH) {
         aw_finish(aw);
-        if (PyErr_WarnFormat(PyExc_RuntimeWarning, 1, "coroutine '%s' was never awaited",
-                             aw->name) < 0) {
+        if (warn_unawaited(aw) < 0) {
             PyErr_WriteUnraisable(self);
         }
     }
@@ -845,7 +878,8 @@ aw_dealloc(PyObject *self)
     AlState *st = aw->st;
     /* A finalized object keeps the GC's "finalized" mark: never recycle it,
      * or its finalizer would not run the next time. */
-    if (aw->status == AW_DONE && !aw->finalized && !st->closing && st->numfree < AL_FREELIST_MAX) {
+    if (aw->status == AW_DONE && !aw->finalized && !st->closing && !st->no_recycle &&
+        st->numfree < AL_FREELIST_MAX) {
         /* Recycle: the list takes the object over with one reference; it
          * stays tracked (its fields are all cleared, its type is kept). */
         Py_SET_REFCNT(self, 1);

@@ -3,10 +3,61 @@
 #include "asynclocks.h"
 #include "threadsafe.h"
 
+/* Check that asyncio's class `base` has an instance layout our types can
+ * extend with AL_OBJECT_HEAD: no items, and nothing in the object beyond
+ * PyObject_HEAD but __dict__ and __weakref__ slots. 0, or -1 with
+ * ImportError. */
 static int
-add_type(PyObject *module, PyType_Spec *spec, PyObject *base, PyTypeObject **slot)
+check_base_layout(PyObject *base)
 {
-    PyObject *tp = PyType_FromModuleAndSpec(module, spec, base);
+    PyTypeObject *b = (PyTypeObject *)base;
+    int ok = PyType_Check(base) && b->tp_itemsize == 0 &&
+             b->tp_basicsize <= (Py_ssize_t)sizeof(AlObjectHead) &&
+             b->tp_dictoffset < (Py_ssize_t)sizeof(AlObjectHead) &&
+             b->tp_weaklistoffset < (Py_ssize_t)sizeof(AlObjectHead);
+    if (!ok) {
+        PyErr_Format(PyExc_ImportError,
+                     "asynclocks: the instance layout of %R on this interpreter is not one this "
+                     "build can extend (basicsize %zd, dictoffset %zd, weaklistoffset %zd)",
+                     base, PyType_Check(base) ? b->tp_basicsize : -1,
+                     PyType_Check(base) ? b->tp_dictoffset : -1,
+                     PyType_Check(base) ? b->tp_weaklistoffset : -1);
+        return -1;
+    }
+    return 0;
+}
+
+/* Give `t` (just created, no instance yet) the AL_OBJECT_HEAD layout: the
+ * __dict__ and __weakref__ pointers in the object, not managed before it as
+ * the Python base's are (3.11+), and no inline attribute values (3.13+). */
+static void
+use_plain_layout(PyTypeObject *t)
+{
+    unsigned long managed = 0;
+#ifdef Py_TPFLAGS_MANAGED_DICT
+    managed |= Py_TPFLAGS_MANAGED_DICT;
+#endif
+#ifdef Py_TPFLAGS_MANAGED_WEAKREF
+    managed |= Py_TPFLAGS_MANAGED_WEAKREF;
+#endif
+#ifdef Py_TPFLAGS_INLINE_VALUES
+    managed |= Py_TPFLAGS_INLINE_VALUES;
+#endif
+    t->tp_flags &= ~managed;
+    t->tp_dictoffset = offsetof(AlObjectHead, dict);
+    t->tp_weaklistoffset = offsetof(AlObjectHead, weakreflist);
+    PyType_Modified(t);
+}
+
+/* Create the type of `spec` with `bases` (a type, a tuple or NULL), store
+ * it in *slot and, unless it is the awaitable, export it. The spec's name is
+ * "asynclocks.<Name>" (__module__ 'asynclocks'); tp_name is then trimmed to
+ * the bare class name, as asyncio's classes' is, so that interpreter
+ * messages say 'Lock' (it points into the same string). 0 or -1. */
+static int
+add_type(PyObject *module, PyType_Spec *spec, PyObject *bases, PyTypeObject **slot)
+{
+    PyObject *tp = PyType_FromModuleAndSpec(module, spec, bases);
     if (tp == NULL) {
         return -1;
     }
@@ -14,7 +65,20 @@ add_type(PyObject *module, PyType_Spec *spec, PyObject *base, PyTypeObject **slo
     if (spec == &al_awaitable_spec) {
         return 0; /* not exported */
     }
-    return PyModule_AddObjectRef(module, al_short_name((PyTypeObject *)tp), tp);
+    PyTypeObject *t = (PyTypeObject *)tp;
+    if (t->tp_basicsize != spec->basicsize) {
+        PyErr_Format(PyExc_ImportError, "asynclocks: %s did not get its instance size", spec->name);
+        return -1;
+    }
+    const char *dot = strrchr(t->tp_name, '.');
+    if (dot != NULL) {
+        t->tp_name = dot + 1;
+    }
+    use_plain_layout(t);
+    if (al_install_coroutine_methods(PyModule_GetState(module), t, spec) < 0) {
+        return -1;
+    }
+    return PyModule_AddObjectRef(module, t->tp_name, tp);
 }
 
 static int
@@ -264,7 +328,9 @@ module_exec(PyObject *module)
         intern(&st->str_set_result, "set_result") < 0 || intern(&st->str_acquire, "acquire") < 0 ||
         intern(&st->str_release, "release") < 0 || intern(&st->str_locked, "locked") < 0 ||
         intern(&st->str_wait, "wait") < 0 || intern(&st->str_notify, "notify") < 0 ||
-        intern(&st->str_throw, "throw") < 0 || intern(&st->str_close, "close") < 0) {
+        intern(&st->str_throw, "throw") < 0 || intern(&st->str_close, "close") < 0 ||
+        intern(&st->str_append, "append") < 0 || intern(&st->str_source, "source") < 0 ||
+        intern(&st->str_remove, "remove") < 0) {
         return -1;
     }
 
@@ -298,6 +364,16 @@ module_exec(PyObject *module)
     if (cache_cfuture(st) < 0) {
         return -1;
     }
+    PyObject *collections = PyImport_ImportModule("collections");
+    if (collections == NULL) {
+        return -1;
+    }
+    st->deque_type = PyObject_GetAttrString(collections, "deque");
+    Py_DECREF(collections);
+    if (st->deque_type == NULL) {
+        return -1;
+    }
+    st->no_recycle = al_tracemalloc_tracing();
     st->stop_true = PyObject_CallOneArg(PyExc_StopIteration, Py_True);
     if (st->stop_true == NULL) {
         return -1;
@@ -306,24 +382,61 @@ module_exec(PyObject *module)
         return -1;
     }
 
-    if (add_type(module, &al_awaitable_spec, NULL, &st->Awaitable_Type) < 0 ||
-        add_type(module, &al_lock_spec, NULL, &st->Lock_Type) < 0 ||
-        add_type(module, &al_event_spec, NULL, &st->Event_Type) < 0 ||
-        add_type(module, &al_condition_spec, NULL, &st->Condition_Type) < 0 ||
-        add_type(module, &al_semaphore_spec, NULL, &st->Semaphore_Type) < 0 ||
-        add_type(module, &al_bounded_semaphore_spec, (PyObject *)st->Semaphore_Type,
-                 &st->BoundedSemaphore_Type) < 0) {
+    /* Our classes subclass the running interpreter's asyncio classes. */
+    PyObject *locks = PyImport_ImportModule("asyncio.locks");
+    if (locks == NULL) {
         return -1;
     }
+    static const char *const names[6] = {
+        "Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier"
+    };
+    PyObject *bases[6] = { NULL };
+    int nbases = AL_PY311 ? 6 : 5;
+    int rc = -1;
+    for (int i = 0; i < nbases; i++) {
+        bases[i] = PyObject_GetAttrString(locks, names[i]);
+        if (bases[i] == NULL || check_base_layout(bases[i]) < 0) {
+            goto done;
+        }
+    }
+    st->CoroMethod_Type = PyType_FromModuleAndSpec(module, &al_coromethod_spec, NULL);
+    if (st->CoroMethod_Type == NULL) {
+        goto done;
+    }
+    if (add_type(module, &al_awaitable_spec, NULL, &st->Awaitable_Type) < 0 ||
+        add_type(module, &al_lock_spec, bases[0], &st->Lock_Type) < 0 ||
+        add_type(module, &al_event_spec, bases[1], &st->Event_Type) < 0 ||
+        add_type(module, &al_condition_spec, bases[2], &st->Condition_Type) < 0 ||
+        add_type(module, &al_semaphore_spec, bases[3], &st->Semaphore_Type) < 0) {
+        goto done;
+    }
+    /* BoundedSemaphore(Semaphore, asyncio.BoundedSemaphore): MRO
+     * BoundedSemaphore, Semaphore, asyncio.BoundedSemaphore,
+     * asyncio.Semaphore, ... so our Semaphore's methods come first. */
+    PyObject *bs_bases = PyTuple_Pack(2, (PyObject *)st->Semaphore_Type, bases[4]);
+    if (bs_bases == NULL) {
+        goto done;
+    }
+    int bs_rc = add_type(module, &al_bounded_semaphore_spec, bs_bases, &st->BoundedSemaphore_Type);
+    Py_DECREF(bs_bases);
+    if (bs_rc < 0) {
+        goto done;
+    }
 #if AL_PY311
-    if (add_type(module, &al_barrier_spec, NULL, &st->Barrier_Type) < 0) {
-        return -1;
+    if (add_type(module, &al_barrier_spec, bases[5], &st->Barrier_Type) < 0) {
+        goto done;
     }
 #endif
     if (al_threadsafe_exec(module, st) < 0) {
-        return -1;
+        goto done;
     }
-    return 0;
+    rc = 0;
+done:
+    for (int i = 0; i < 6; i++) {
+        Py_XDECREF(bases[i]);
+    }
+    Py_DECREF(locks);
+    return rc;
 }
 
 static int
@@ -340,6 +453,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->BoundedSemaphore_Type);
     Py_VISIT(st->Barrier_Type);
     Py_VISIT(st->Awaitable_Type);
+    Py_VISIT(st->CoroMethod_Type);
     Py_VISIT(st->get_running_loop);
     Py_VISIT(st->CancelledError);
     Py_VISIT(st->InvalidStateError);
@@ -350,6 +464,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     for (int i = 0; i < 3; i++) {
         Py_VISIT(st->await_msg[i]);
     }
+    Py_VISIT(st->deque_type);
     Py_VISIT(st->CFuture_Type);
     Py_VISIT(st->fut_done);
     Py_VISIT(st->fut_cancelled);
@@ -394,6 +509,7 @@ module_clear(PyObject *module)
     Py_CLEAR(st->BoundedSemaphore_Type);
     Py_CLEAR(st->Barrier_Type);
     Py_CLEAR(st->Awaitable_Type);
+    Py_CLEAR(st->CoroMethod_Type);
     Py_CLEAR(st->get_running_loop);
     Py_CLEAR(st->CancelledError);
     Py_CLEAR(st->InvalidStateError);
@@ -404,6 +520,7 @@ module_clear(PyObject *module)
     for (int i = 0; i < 3; i++) {
         Py_CLEAR(st->await_msg[i]);
     }
+    Py_CLEAR(st->deque_type);
     Py_CLEAR(st->CFuture_Type);
     Py_CLEAR(st->fut_done);
     Py_CLEAR(st->fut_cancelled);
@@ -419,6 +536,9 @@ module_clear(PyObject *module)
     Py_CLEAR(st->str_notify);
     Py_CLEAR(st->str_throw);
     Py_CLEAR(st->str_close);
+    Py_CLEAR(st->str_append);
+    Py_CLEAR(st->str_source);
+    Py_CLEAR(st->str_remove);
     Py_CLEAR(st->ThreadSafeFlag_Type);
     Py_CLEAR(st->ThreadSafeEvent_Type);
     Py_CLEAR(st->ts_wake);
