@@ -61,10 +61,10 @@ def norm(text):
     # Type names carry their module: in reprs, and from 3.14 in the
     # interpreter's `async with` TypeError ("'asyncio.locks.Event' object does
     # not support the asynchronous context manager protocol ..."). The C
-    # types live in asynclocks._core, the stdlib's in asyncio.locks
-    # (documented difference): compare without the module.
+    # types' module is asynclocks, the stdlib's asyncio.locks (documented
+    # difference): compare without the module.
     text = _OBJ_RE.sub(r"<\1 object", text)
-    return text.replace("asynclocks._core.", "").replace("asyncio.locks.", "")
+    return text.replace("asynclocks.", "").replace("asyncio.locks.", "")
 
 
 def res(fn):
