@@ -2,7 +2,8 @@
 
 Usage: ``python benchmarks/summarize.py results/3.10.json results/3.11.json ...``
 
-One table per loop kind: a row per workload, and per file (Python version)
+One table per loop kind: a row per workload, and per file (Python version,
+columns in version order whatever the order of the files)
 the speedup over the stdlib (stdlib ns / asynclocks ns) and, where the floor
 runs, asynclocks' distance from the C floor (asynclocks ns / floor ns). For
 the contended workloads with a floor, the best speedup any implementation
@@ -13,6 +14,7 @@ object.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,12 +24,18 @@ def _load(paths: list[str]) -> list[dict[str, Any]]:
     return [json.loads(Path(p).read_text()) for p in paths]
 
 
+def _version_key(run: dict[str, Any]) -> tuple[int, ...]:
+    """(3, 13, 18) for "3.13.18"; pre-release suffixes are ignored."""
+    return tuple(int(m) for m in re.findall(r"\d+", run["machine"]["python"])[:3])
+
+
 def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.2f}x"
 
 
 def summarize(runs: list[dict[str, Any]]) -> str:
     """Return the Markdown tables for a list of parsed JSON results."""
+    runs = sorted(runs, key=_version_key)
     versions = [r["machine"]["python"] for r in runs]
     out: list[str] = []
     loops = [name for name in runs[0]["loops"] if all(name in r["loops"] for r in runs)]

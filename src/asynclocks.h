@@ -17,46 +17,7 @@
 #define AL_NOINLINE
 #endif
 
-/* ------------------------------------------------------------------ */
-/* Waiter queue: a growable ring of strong references to futures.      */
-
-typedef struct {
-    PyObject *loop; /* the loop the owner is bound to (strong) or NULL */
-    Py_ssize_t head;
-    Py_ssize_t len;
-    Py_ssize_t cap;
-    PyObject *items[1];
-} WaitQ;
-
-/* Number of entries; q may be NULL. */
-static inline Py_ssize_t
-wq_len(const WaitQ *q)
-{
-    return q ? q->len : 0;
-}
-
-/* Borrowed reference to entry i (0 <= i < len). */
-static inline PyObject *
-wq_get(const WaitQ *q, Py_ssize_t i)
-{
-    return q->items[(q->head + i) % q->cap];
-}
-
-/* Create the queue if it does not exist yet. 0, or -1 with MemoryError. */
-int wq_reserve(WaitQ **qp);
-/* Append a new strong reference to fut, creating the queue on first use.
- * Returns 0, or -1 with MemoryError set. */
-int wq_append(WaitQ **qp, PyObject *fut);
-/* Remove the first entry that is fut (by identity) and drop its reference.
- * Returns 1 if found, 0 if not. Never fails. Beware: the decref can run
- * arbitrary code only if fut was the last reference (never the case for a
- * waiter whose awaitable still holds it). */
-int wq_remove(WaitQ *q, PyObject *fut);
-/* Free the queue and drop every reference (the loop's too); *qp becomes
- * NULL. */
-void wq_clear(WaitQ **qp);
-/* Visit every entry (tp_traverse helper). */
-int wq_traverse(WaitQ *q, visitproc visit, void *arg);
+#include "waitq.h"
 
 /* ------------------------------------------------------------------ */
 /* Module state. */
@@ -65,7 +26,7 @@ typedef struct AlAwaitable AlAwaitable;
 
 #define AL_FREELIST_MAX 64
 
-typedef struct {
+typedef struct AlState_ {
     PyTypeObject *Lock_Type;
     PyTypeObject *Event_Type;
     PyTypeObject *Condition_Type;
@@ -73,11 +34,20 @@ typedef struct {
     PyTypeObject *BoundedSemaphore_Type;
     PyTypeObject *Barrier_Type;
     PyTypeObject *Awaitable_Type;
+    PyObject *CoroMethod_Type;
     PyObject *get_running_loop; /* asyncio.events._get_running_loop */
     PyObject *CancelledError;
     PyObject *InvalidStateError;
     PyObject *BrokenBarrierError; /* NULL before 3.11 */
     PyObject *stop_true;          /* shared StopIteration(True) */
+    /* What the running interpreter and stdlib do, found at import time by
+     * running them (module.c, run_probe), not from a table of versions. */
+    PyObject *barrier_msg;    /* str: what asyncio's Barrier(0) says; NULL before 3.11 */
+    PyObject *await_fmt;      /* callable: fmt(template, t0, tp_name0, t1, tp_name1) -> str */
+    PyObject *await_msg[3];   /* templates of the `await x` TypeErrors (AL_AWMSG_*) or NULL */
+    char throw_done_first;    /* throw() into a finished coroutine: "cannot reuse" first */
+    char throw_running_first; /* throw() into a running one: "already executing" first */
+    PyObject *deque_type;     /* collections.deque */
     /* asyncio's C Future type and its done/cancelled/set_result methods,
      * called directly (no method lookup) on futures of exactly that type
      * whose instance __dict__ is absent or does not shadow the name; NULL
@@ -100,6 +70,9 @@ typedef struct {
     PyObject *str_notify;
     PyObject *str_throw;
     PyObject *str_close;
+    PyObject *str_append;
+    PyObject *str_source;
+    PyObject *str_remove;
     /* Recycled awaitables: finished, still GC-tracked, each holding a
      * reference to Awaitable_Type and owned (refcount 1) by this list, linked
      * through `next`. Taking one costs no allocation, no PyObject_Init and no
@@ -107,6 +80,10 @@ typedef struct {
     AlAwaitable *freelist;
     int numfree;
     int closing; /* m_clear has run: free awaitables instead of recycling them */
+    /* tracemalloc was tracing when the module was imported or when the
+     * freelist last ran empty: finished awaitables are freed, not recycled,
+     * so that each one's traceback is where it was created. */
+    int no_recycle;
     /* threadsafe.c */
     PyTypeObject *ThreadSafeFlag_Type;
     PyTypeObject *ThreadSafeEvent_Type;
@@ -117,6 +94,10 @@ typedef struct {
 } AlState;
 
 extern struct PyModuleDef al_module_def;
+
+/* Indexes of AlState.await_msg: `await x` where x is not awaitable, where
+ * x.__await__() returned a non-iterator, and where it returned a coroutine. */
+enum { AL_AWMSG_NOT_AWAITABLE = 0, AL_AWMSG_NON_ITERATOR = 1, AL_AWMSG_COROUTINE = 2 };
 
 /* Module state of an object whose type (or a base of it) was made by this
  * module. Borrowed; NULL with TypeError set when not found. */
@@ -168,11 +149,21 @@ struct AlAwaitable {
     char status;       /* AW_FRESH, AW_ACTIVE, AW_DONE */
     char running;      /* a step is executing */
     char finalized;    /* tp_finalize has run (the GC marked it) */
+    char awaited;      /* am_await was called: an `await` expression drives it */
 };
 
 /* aw_new() when the freelist cannot serve: allocate. */
 PyObject *aw_new_alloc(AlState *st, PyObject *owner, AwStepFunc step, const char *name,
                        PyObject *ret);
+
+/* Whether tracemalloc traces allocations (Untrack in a domain no allocator
+ * uses changes nothing; it returns -2 when tracemalloc is off). */
+#define AL_TRACE_DOMAIN 0x616c6b73u
+static inline int
+al_tracemalloc_tracing(void)
+{
+    return PyTraceMalloc_Untrack(AL_TRACE_DOMAIN, 0) != -2;
+}
 
 /* New awaitable for owner (new reference), NULL on error. ret is a borrowed
  * immortal-ish singleton (None or True) or NULL. */
@@ -191,16 +182,12 @@ aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject
     st->freelist = aw->next;
     st->numfree--;
     aw->next = NULL;
-    /* Tell a PyRefTracer (3.13+) that the object lives again. On 3.13
-     * _Py_NewReference (cpython/object.h) does only that and sets the
-     * refcount to 1, as it is: 30 instructions per operation less than
-     * PyObject_Init, which later versions need (it also takes a type
-     * reference, which the entry holds already). */
-#if PY_VERSION_HEX >= 0x030E0000
-    PyTypeObject *tp = Py_TYPE(aw);
-    (void)PyObject_Init((PyObject *)aw, tp);
-    Py_DECREF(tp);
-#elif AL_PY313
+    /* Tell a PyRefTracer (3.13+) that the object lives again.
+     * _Py_NewReference (cpython/object.h, 3.13-3.15) does only that and sets
+     * the refcount to 1, as it is: cheaper than PyObject_Init, which also
+     * takes a type reference that the entry holds already (measured on
+     * 3.13.0: 30 instructions per operation; 3.14.10: see README). */
+#if AL_PY313
     _Py_NewReference((PyObject *)aw);
 #endif
     aw->step = step;
@@ -210,6 +197,7 @@ aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject
     aw->index = 0;
     aw->state = 0;
     aw->status = AW_FRESH;
+    aw->awaited = 0;
     return (PyObject *)aw;
 }
 /* Create a waiter future on the running loop the owner is bound to (see
@@ -231,95 +219,50 @@ AwStep aw_step_passthrough(AlAwaitable *aw, PyObject *value, PyObject **result);
 
 extern PyType_Spec al_awaitable_spec;
 
+/* Function-like methods (coromethod.c): replace, in `type`'s dict, each
+ * method of spec's Py_tp_methods whose doc starts with a text signature
+ * "name($self...)" with a function-like descriptor, coroutine for the names
+ * the stdlib writes as `async def` (inspect.iscoroutinefunction and
+ * inspect.signature give the stdlib's answers). 0 or -1. */
+extern PyType_Spec al_coromethod_spec;
+int al_install_coroutine_methods(AlState *st, PyTypeObject *type, PyType_Spec *spec);
+
 /* ------------------------------------------------------------------ */
-/* Helpers shared by the primitives. */
+/* Helpers shared by the primitives, one header per concern. */
 
-/* Loop binding, as asyncio.mixins._LoopBoundMixin._get_loop: the bound
- * loop is kept in the waiter queue (*qp, created here), since only waiting
- * needs a loop. Returns a new reference to the running loop (may be None),
- * or NULL. */
-PyObject *al_get_loop(AlState *st, PyObject *self, WaitQ **qp);
-/* fut.done() / fut.cancelled(): 1, 0, or -1 on error. */
-int al_fut_done(AlState *st, PyObject *fut);
-int al_fut_cancelled(AlState *st, PyObject *fut);
-/* fut.set_result(value): 0 or -1. */
-int al_fut_set_result(AlState *st, PyObject *fut, PyObject *value);
-/* `if not fut.done(): fut.set_result(value)`: 1 if it was set, 0 if the
- * future was done already, -1 on error. For a C Future this is one call,
- * but a done one costs an InvalidStateError raised and cleared: use it where
- * waiters are rarely done already (Event.set, Lock's wake-up), not where
- * woken waiters pile up at the front (Condition, Semaphore). */
-int al_fut_set_result_if_pending(AlState *st, PyObject *fut, PyObject *value);
-/* Call obj.name() with no argument: new reference or NULL. */
-PyObject *al_call_method0(PyObject *obj, PyObject *name);
-/* bool(obj.name()): 1, 0 or -1 on error. */
-int al_call_bool(PyObject *obj, PyObject *name);
-/* 1 if every future in q is cancelled (or q is empty), 0 if not, -1 error. */
-int al_all_cancelled(AlState *st, WaitQ **qp);
-/* `<` + object.__repr__(self)[1:-1] + ` [extra]>`; steals extra. */
-PyObject *al_repr(PyObject *self, PyObject *extra);
-/* Take the current exception (normalized, new reference); clears it. */
-PyObject *al_fetch_exc(void);
-/* Set exc (stolen) as the current exception. */
-void al_restore_exc(PyObject *exc);
-/* Set the context of the current exception to ctx (stolen), as Python does
- * for an exception raised while ctx was being handled. */
-void al_chain_context(PyObject *ctx);
-/* getattr(o, name) that treats AttributeError as absence: 1 and a new
- * reference in *res, 0 and NULL if absent, -1 on other errors. */
-int PyObject_GetOptionalAttr_compat(PyObject *o, PyObject *name, PyObject **res);
-/* __reduce__ result (type(self), args, (state, __dict__ or None)); steals
- * args and state, which may be NULL on error. */
-PyObject *al_reduce(PyObject *self, PyObject *args, PyObject *state);
-/* __setstate__ helper: restores __dict__, returns the inner state (new
- * reference) or NULL. */
-PyObject *al_setstate_dict(PyObject *self, PyObject *state);
-/* Check the arguments of __aexit__(exc_type, exc, tb) as Python would.
- * 0 or -1 with TypeError. */
-int al_check_aexit(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
-/* The repr of a primitive whose state is `state`, with the waiter count
- * appended when there are waiters: "<... [locked, waiters:2]>". */
-PyObject *al_state_repr(PyObject *self, const char *state, WaitQ *waiters);
-/* __reduce__ and __setstate__ of a primitive whose state is one flag. */
-PyObject *al_reduce_flag(PyObject *self, int flag);
-PyObject *al_setstate_flag(PyObject *self, PyObject *state, char *flag);
-/* Parse the one argument `pname` (required or optional) of method
- * `qualname`, given by position or keyword; *out is a borrowed value, or
- * NULL when an optional one is absent. 0 or -1. */
-int al_parse_one_arg(const char *qualname, const char *pname, int required, PyObject *const *args,
-                     Py_ssize_t nargs, PyObject *kwnames, PyObject **out);
-/* The type's name without its module. */
-const char *al_short_name(PyTypeObject *tp);
-/* Reject arguments for a method taking none: 0 or -1 with TypeError. */
-int al_no_args_error(const char *qualname, Py_ssize_t nargs, PyObject *kwnames);
-static inline int
-al_no_args(const char *qualname, Py_ssize_t nargs, PyObject *kwnames)
-{
-    if (nargs == 0 && kwnames == NULL) {
-        return 0;
-    }
-    return al_no_args_error(qualname, nargs, kwnames);
-}
-/* Check constructor arguments against a signature of up to one optional
- * positional-or-keyword parameter `pname` (NULL for none); 3.10's `loop=`
- * keyword is rejected as the stdlib does. *out gets a borrowed value or
- * NULL. min_pos is 1 when the parameter is required. 0 or -1. */
-int al_parse_init(PyObject *self, const char *cls, PyObject *args, PyObject *kwds,
-                  const char *pname, int min_pos, PyObject **out);
-
-/* Method flags of the methods with arguments parsed by hand. */
-#define METH_CM (METH_FASTCALL | METH_KEYWORDS)
-#define CMETH(f) ((PyCFunction)(void (*)(void))(f))
+#include "loop.h"
+#include "future.h"
+#include "exceptions.h"
+#include "repr.h"
+#include "args.h"
 
 /* ------------------------------------------------------------------ */
 /* Primitive layouts. */
 
-/* Every primitive but Barrier starts with these fields. */
-#define AL_WAITBASE_HEAD                                                                           \
+/* The head of every primitive: __dict__ and __weakref__ kept in the object
+ * on every version. Our bases, asyncio's Python classes, manage them before
+ * the object from 3.11 (__dict__) and 3.12 (__weakref__); module.c gives
+ * our types this plain layout instead (tp_dictoffset > 0 with a NULL dict
+ * until the first attribute keeps the interpreter's specialized method
+ * loads; a managed dict without inline values does not), and checks at
+ * import that the bases' layout leaves room for it. */
+#define AL_OBJECT_HEAD                                                                             \
     PyObject_HEAD                                                                                  \
+    PyObject *dict;                                                                                \
+    PyObject *weakreflist;
+
+typedef struct {
+    AL_OBJECT_HEAD
+} AlObjectHead;
+
+/* Every primitive but Barrier starts with these fields. `shadowed` is set
+ * once an instance attribute may shadow a method (see al_setattro): the C
+ * shortcuts that skip a method lookup are taken only while it is 0. */
+#define AL_WAITBASE_HEAD                                                                           \
+    AL_OBJECT_HEAD                                                                                 \
     WaitQ *waiters; /* waiter futures and bound loop, created on first wait */                     \
     AlState *st;    /* module state (the type keeps the module alive) */                           \
-    PyObject *weakreflist;
+    char shadowed;
 
 typedef struct {
     AL_WAITBASE_HEAD
@@ -328,13 +271,11 @@ typedef struct {
 /* Module state of a WaitBase object (borrowed, never NULL). */
 #define WB_STATE(o) (((WaitBase *)(o))->st)
 
-/* tp_new, tp_traverse, tp_clear and tp_dealloc for WaitBase objects. */
-PyObject *wb_new(PyTypeObject *type, PyObject *args, PyObject *kwds);
-int wb_traverse(PyObject *self, visitproc visit, void *arg);
-int wb_clear(PyObject *self);
-void wb_dealloc(PyObject *self);
-/* Shared slots of WaitBase types: weakref offset member. */
-extern PyMemberDef wb_members[];
+/* True when self is exactly of type tp and no instance attribute shadows a
+ * method: the C shortcuts may skip method lookups. */
+#define WB_PLAIN(self, tp) (Py_IS_TYPE((self), (tp)) && !((WaitBase *)(self))->shadowed)
+
+#include "waitbase.h"
 
 typedef struct {
     AL_WAITBASE_HEAD
@@ -367,12 +308,12 @@ typedef struct {
 } BoundedSemaphoreObject;
 
 typedef struct {
-    PyObject_HEAD
-    PyObject *cond; /* internal Condition (exact type) */
-    PyObject *weakreflist;
+    AL_OBJECT_HEAD
+    PyObject *cond;    /* internal Condition (exact type) */
     PyObject *parties; /* any object the stdlib accepts, usually an int */
     int count;         /* tasks inside wait(); bounded by memory long before INT_MAX */
     int state;
+    char shadowed; /* as WaitBase's */
 } BarrierObject;
 
 extern PyType_Spec al_lock_spec;
@@ -395,11 +336,5 @@ int cond_notify_n(AlState *st, ConditionObject *self, Py_ssize_t n);
  * first). 0 or -1. */
 int cond_check_locked(AlState *st, ConditionObject *self);
 PyObject *cond_new_internal(AlState *st);
-
-/* __aexit__ of a subclass instance: an awaitable that calls
- * self.release() when driven (the stdlib's _ContextManagerMixin). */
-PyObject *al_aexit_release(AlState *st, PyObject *self, const char *name);
-/* __aenter__ of a subclass instance: awaits self.acquire(), returns None. */
-PyObject *al_aenter_acquire(AlState *st, PyObject *self, const char *name);
 
 #endif

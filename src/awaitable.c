@@ -18,9 +18,16 @@
 #endif
 
 /* Set StopIteration carrying value (stolen). With silent_none, None is
- * returned by leaving no exception set (the tp_iternext convention). */
+ * returned by leaving no exception set (the tp_iternext convention). With
+ * shared (only for the first drive by an `await` expression on 3.12-3.14,
+ * which calls tp_iternext and takes the value out of the exception at once),
+ * True is the module's one preallocated StopIteration(True): building one per
+ * await costs more than the whole stdlib coroutine. Anywhere else (send(),
+ * throw(), next() by hand) the exception reaches Python code, which attaches
+ * a traceback to it: a shared instance would then keep that frame and its
+ * locals alive, so those get a new one each time. */
 static void
-set_stop(AlState *st, PyObject *value, int silent_none)
+set_stop(AlState *st, PyObject *value, int silent_none, int shared)
 {
     if (value == Py_None) {
         Py_DECREF(value);
@@ -30,10 +37,9 @@ set_stop(AlState *st, PyObject *value, int silent_none)
         return;
     }
 #if AL_PY312
-    if (value == Py_True && st->stop_true != NULL) {
-        /* One preallocated instance: building a StopIteration per await
-         * costs more than the whole stdlib coroutine. Code that drove us by
-         * hand may have attached a traceback or context: drop them. */
+    if (shared && value == Py_True && st->stop_true != NULL) {
+        /* The interpreter attaches nothing on that path; reset anyway, in
+         * case a C caller let it go further. */
         PyBaseExceptionObject *e = (PyBaseExceptionObject *)st->stop_true;
         Py_DECREF(value);
         if (e->traceback != NULL || e->context != NULL || e->cause != NULL) {
@@ -47,6 +53,7 @@ set_stop(AlState *st, PyObject *value, int silent_none)
     }
 #else
     (void)st;
+    (void)shared;
 #endif
     PyObject *exc = PyObject_CallOneArg(PyExc_StopIteration, value);
     Py_DECREF(value);
@@ -293,6 +300,7 @@ aw_new_alloc(AlState *st, PyObject *owner, AwStepFunc step, const char *name, Py
         aw->next = NULL;
         Py_DECREF(aw);
     }
+    st->no_recycle = al_tracemalloc_tracing();
     aw = PyObject_GC_New(AlAwaitable, st->Awaitable_Type);
     if (aw == NULL) {
         return NULL;
@@ -312,6 +320,7 @@ aw_new_alloc(AlState *st, PyObject *owner, AwStepFunc step, const char *name, Py
     aw->status = AW_FRESH;
     aw->running = 0;
     aw->finalized = 0;
+    aw->awaited = 0;
     PyObject_GC_Track(aw);
     return (PyObject *)aw;
 }
@@ -343,6 +352,55 @@ aw_make_waiter(AlAwaitable *aw, WaitQ **qp)
     return wq_append(qp, aw->fut);
 }
 
+/* 1 if o is a coroutine `await` takes as its own iterator: a native one, or
+ * a generator of a types.coroutine function (CO_ITERABLE_COROUTINE); 0 if
+ * not; -1 on error. */
+static int
+is_coroutine(PyObject *o)
+{
+    if (PyCoro_CheckExact(o)) {
+        return 1;
+    }
+    if (!PyGen_CheckExact(o)) {
+        return 0;
+    }
+    PyObject *code = PyObject_GetAttrString(o, "gi_code");
+    if (code == NULL) {
+        return -1;
+    }
+    int r = PyCode_Check(code) && (((PyCodeObject *)code)->co_flags & CO_ITERABLE_COROUTINE);
+    Py_DECREF(code);
+    return r;
+}
+
+/* Set the TypeError `await` raises for obj (and, for the __await__() ones,
+ * the bad iterator it returned): the running interpreter's message, from
+ * the template the import-time probe made (module.c), else the 3.10-3.13
+ * wording `fallback` (formatted with the type names). */
+static void
+await_error(AlState *st, int which, PyObject *obj, PyObject *ret, const char *fallback)
+{
+    PyObject *tmpl = st->await_msg[which];
+    if (tmpl != NULL && st->await_fmt != NULL) {
+        PyObject *n0 = PyUnicode_FromString(Py_TYPE(obj)->tp_name);
+        PyObject *n1 = ret ? PyUnicode_FromString(Py_TYPE(ret)->tp_name) : Py_NewRef(Py_None);
+        PyObject *msg = NULL;
+        if (n0 != NULL && n1 != NULL) {
+            PyObject *args[5] = { tmpl, (PyObject *)Py_TYPE(obj), n0,
+                                  ret ? (PyObject *)Py_TYPE(ret) : Py_None, n1 };
+            msg = PyObject_Vectorcall(st->await_fmt, args, 5, NULL);
+        }
+        Py_XDECREF(n0);
+        Py_XDECREF(n1);
+        if (msg != NULL) {
+            PyErr_SetObject(PyExc_TypeError, msg);
+            Py_DECREF(msg);
+        }
+        return;
+    }
+    PyErr_Format(PyExc_TypeError, fallback, Py_TYPE(ret ? ret : obj)->tp_name);
+}
+
 AwStep
 aw_await(AlAwaitable *aw, PyObject *o)
 {
@@ -351,30 +409,39 @@ aw_await(AlAwaitable *aw, PyObject *o)
     if (o == NULL) {
         return AW_ERROR;
     }
-    if (Py_IS_TYPE(o, st->Awaitable_Type) || PyCoro_CheckExact(o)) {
+    int coro = Py_IS_TYPE(o, st->Awaitable_Type) ? 1 : is_coroutine(o);
+    if (coro < 0) {
+        Py_DECREF(o);
+        return AW_ERROR;
+    }
+    if (coro) {
         it = o;
     }
     else {
+        /* As the interpreter's `await o` (_PyCoro_GetAwaitableIter). */
         unaryfunc getter = Py_TYPE(o)->tp_as_async ? Py_TYPE(o)->tp_as_async->am_await : NULL;
         if (getter == NULL) {
-            PyErr_Format(PyExc_TypeError, "object %.100s can't be used in 'await' expression",
-                         Py_TYPE(o)->tp_name);
+            await_error(st, AL_AWMSG_NOT_AWAITABLE, o, NULL,
+                        "object %.100s can't be used in 'await' expression");
             Py_DECREF(o);
             return AW_ERROR;
         }
         it = getter(o);
-        Py_DECREF(o);
         if (it == NULL) {
+            Py_DECREF(o);
             return AW_ERROR;
         }
-        if (PyCoro_CheckExact(it)) {
-            PyErr_SetString(PyExc_TypeError, "__await__() returned a coroutine");
-            Py_DECREF(it);
-            return AW_ERROR;
+        int bad = is_coroutine(it);
+        if (bad > 0) {
+            await_error(st, AL_AWMSG_COROUTINE, o, it, "__await__() returned a coroutine");
         }
-        if (!PyIter_Check(it)) {
-            PyErr_Format(PyExc_TypeError, "__await__() returned non-iterator of type '%.100s'",
-                         Py_TYPE(it)->tp_name);
+        else if (bad == 0 && !PyIter_Check(it)) {
+            await_error(st, AL_AWMSG_NON_ITERATOR, o, it,
+                        "__await__() returned non-iterator of type '%.100s'");
+            bad = 1;
+        }
+        Py_DECREF(o);
+        if (bad) {
             Py_DECREF(it);
             return AW_ERROR;
         }
@@ -477,17 +544,58 @@ aw_am_send(PyObject *self, PyObject *arg, PyObject **result)
     return aw_run(aw, arg, result);
 }
 
+#if AL_PY312
+/* Clear what code that got hold of the shared StopIteration(True) may have
+ * attached to it (see set_stop). */
+static AL_NOINLINE void
+reset_stop_true(PyBaseExceptionObject *e)
+{
+    Py_CLEAR(e->traceback);
+    Py_CLEAR(e->context);
+    Py_CLEAR(e->cause);
+    e->suppress_context = 0;
+}
+#endif
+
 static PyObject *
 aw_iternext(PyObject *self)
 {
     AlAwaitable *aw = (AlAwaitable *)self;
     PyObject *res;
-    PySendResult r = aw->status == AW_FRESH ? aw_start(aw, &res) : aw_run(aw, Py_None, &res);
+    PySendResult r;
+    int shared = 0;
+    if (aw->status == AW_FRESH) {
+        /* First drive: by the `await` expression that called am_await (the
+         * interpreter's SEND on 3.12-3.14), or by hand. */
+        shared = aw->awaited;
+        r = aw_start(aw, &res);
+#if AL_PY312
+        /* The uncontended await, inline: None and True are immortal from
+         * 3.12, so their references need no release. */
+        if (r == PYGEN_RETURN) {
+            if (res == Py_None) {
+                return NULL;
+            }
+            if (res == Py_True && shared) {
+                PyBaseExceptionObject *e = (PyBaseExceptionObject *)aw->st->stop_true;
+                if (e->traceback != NULL || e->context != NULL || e->cause != NULL ||
+                    e->suppress_context) {
+                    reset_stop_true(e);
+                }
+                PyErr_SetRaisedException(Py_NewRef((PyObject *)e));
+                return NULL;
+            }
+        }
+#endif
+    }
+    else {
+        r = aw_run(aw, Py_None, &res);
+    }
     if (r == PYGEN_NEXT) {
         return res;
     }
     if (r == PYGEN_RETURN) {
-        set_stop(aw->st, res, 1);
+        set_stop(aw->st, res, 1, shared);
     }
     return NULL;
 }
@@ -553,7 +661,7 @@ send_result(AlAwaitable *aw, PySendResult r, PyObject *res)
         return res;
     }
     if (r == PYGEN_RETURN) {
-        set_stop(aw->st, res, 0);
+        set_stop(aw->st, res, 0, 0);
     }
     return NULL;
 }
@@ -618,6 +726,16 @@ aw_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (aw->status == AW_ACTIVE && aw->sub != NULL && !aw->running) {
         return throw_into_sub(aw, args, nargs);
     }
+    /* 3.15 reports these states before it looks at the argument (learnt at
+     * import time from the interpreter's own coroutines). */
+    if (aw->running && aw->st->throw_running_first) {
+        PyErr_SetString(PyExc_ValueError, "coroutine already executing");
+        return NULL;
+    }
+    if (aw->status == AW_DONE && aw->st->throw_done_first) {
+        PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited coroutine");
+        return NULL;
+    }
     PyObject *exc = make_exception(args, nargs);
     if (exc == NULL) {
         return NULL;
@@ -633,10 +751,53 @@ aw_close(PyObject *self, PyObject *Py_UNUSED(ignored))
     return aw_close_impl((AlAwaitable *)self);
 }
 
+/* am_await: what an `await` expression calls (GET_AWAITABLE). */
 static PyObject *
 aw_await_self(PyObject *self)
 {
+    ((AlAwaitable *)self)->awaited = 1;
     return Py_NewRef(self);
+}
+
+/* __await__() called from Python: the iterator it returns may be driven by
+ * hand, so it does not mark the awaitable (see set_stop). */
+static PyObject *
+aw_dunder_await(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return Py_NewRef(self);
+}
+
+/* warnings.warn("coroutine '<name>' was never awaited", RuntimeWarning,
+ * source=aw), as the interpreter warns for a coroutine: with -X
+ * tracemalloc the warning shows where the awaitable was created (see
+ * AlState.no_recycle). 0 or -1. */
+static int
+warn_unawaited(AlAwaitable *aw)
+{
+    PyObject *warnings = PyImport_ImportModule("warnings");
+    if (warnings == NULL) {
+        return -1;
+    }
+    PyObject *warn = PyObject_GetAttrString(warnings, "warn");
+    Py_DECREF(warnings);
+    if (warn == NULL) {
+        return -1;
+    }
+    PyObject *msg = PyUnicode_FromFormat("coroutine '%s' was never awaited", aw->name);
+    PyObject *kwnames = PyTuple_Pack(1, aw->st->str_source);
+    PyObject *r = NULL;
+    if (msg != NULL && kwnames != NULL) {
+        PyObject *args[3] = { msg, PyExc_RuntimeWarning, (PyObject *)aw };
+        r = PyObject_Vectorcall(warn, args, 2, kwnames);
+    }
+    Py_XDECREF(msg);
+    Py_XDECREF(kwnames);
+    Py_DECREF(warn);
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    return 0;
 }
 
 static void
@@ -650,8 +811,7 @@ aw_finalize(PyObject *self)
     PyObject *saved = al_fetch_exc();
     if (aw->status == AW_FRESH) {
         aw_finish(aw);
-        if (PyErr_WarnFormat(PyExc_RuntimeWarning, 1, "coroutine '%s' was never awaited",
-                             aw->name) < 0) {
+        if (warn_unawaited(aw) < 0) {
             PyErr_WriteUnraisable(self);
         }
     }
@@ -718,7 +878,8 @@ aw_dealloc(PyObject *self)
     AlState *st = aw->st;
     /* A finalized object keeps the GC's "finalized" mark: never recycle it,
      * or its finalizer would not run the next time. */
-    if (aw->status == AW_DONE && !aw->finalized && !st->closing && st->numfree < AL_FREELIST_MAX) {
+    if (aw->status == AW_DONE && !aw->finalized && !st->closing && !st->no_recycle &&
+        st->numfree < AL_FREELIST_MAX) {
         /* Recycle: the list takes the object over with one reference; it
          * stays tracked (its fields are all cleared, its type is kept). */
         Py_SET_REFCNT(self, 1);
@@ -757,6 +918,15 @@ aw_get_await(PyObject *self, void *Py_UNUSED(closure))
     return Py_NewRef(o ? o : Py_None);
 }
 
+/* cr_frame: None, as for a finished coroutine (there is no Python frame).
+ * asyncio's call-graph functions (3.14+) read it on every awaitable they walk
+ * through. */
+static PyObject *
+aw_get_frame(PyObject *Py_UNUSED(self), void *Py_UNUSED(closure))
+{
+    Py_RETURN_NONE;
+}
+
 #if AL_PY311
 static PyObject *
 aw_get_suspended(PyObject *self, void *Py_UNUSED(closure))
@@ -781,6 +951,9 @@ static PyMethodDef aw_methods[] = {
       PyDoc_STR("throw(value)\nthrow(type[,value[,traceback]])\n\nRaise exception in the "
                 "awaitable, return next yielded value or raise StopIteration.") },
     { "close", aw_close, METH_NOARGS, PyDoc_STR("close() -> raise GeneratorExit inside.") },
+    /* Replaces the am_await slot wrapper in the type's dict (METH_COEXIST). */
+    { "__await__", aw_dunder_await, METH_NOARGS | METH_COEXIST,
+      PyDoc_STR("Return an iterator to be used in await expression.") },
     { NULL, NULL, 0, NULL },
 };
 
@@ -789,6 +962,7 @@ static PyGetSetDef aw_getset[] = {
     { "__qualname__", aw_get_name, NULL, NULL, (void *)1 },
     { "cr_running", aw_get_running, NULL, NULL, NULL },
     { "cr_await", aw_get_await, NULL, NULL, NULL },
+    { "cr_frame", aw_get_frame, NULL, NULL, NULL },
 #if AL_PY311 /* coroutines have cr_suspended from 3.11 */
     { "cr_suspended", aw_get_suspended, NULL, NULL, NULL },
 #endif

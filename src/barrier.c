@@ -245,7 +245,7 @@ barrier_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t narg
     if (al_no_args("Barrier.__aenter__", nargs, kwnames) < 0) {
         return NULL;
     }
-    if (Py_IS_TYPE(self, st->Barrier_Type)) {
+    if (Py_IS_TYPE(self, st->Barrier_Type) && !((BarrierObject *)self)->shadowed) {
         return aw_new(st, self, barrier_wait_step, "Barrier.wait", NULL);
     }
     /* return await self.wait() */
@@ -290,6 +290,39 @@ static PyObject *
 barrier_get_broken(PyObject *self, void *Py_UNUSED(closure))
 {
     return PyBool_FromLong(((BarrierObject *)self)->state == B_BROKEN);
+}
+
+/* The stdlib's private attributes: _cond, _parties, _count, _state (an
+ * asyncio.locks._BarrierState member). */
+static PyObject *
+barrier_get_cond(PyObject *self, void *Py_UNUSED(closure))
+{
+    return Py_NewRef(((BarrierObject *)self)->cond);
+}
+
+static PyObject *
+barrier_get_count(PyObject *self, void *Py_UNUSED(closure))
+{
+    return PyLong_FromLong(((BarrierObject *)self)->count);
+}
+
+static PyObject *
+barrier_get_state(PyObject *self, void *Py_UNUSED(closure))
+{
+    PyObject *locks = PyImport_ImportModule("asyncio.locks");
+    if (locks == NULL) {
+        return NULL;
+    }
+    PyObject *enum_type = PyObject_GetAttrString(locks, "_BarrierState");
+    Py_DECREF(locks);
+    if (enum_type == NULL) {
+        return NULL;
+    }
+    PyObject *value = PyUnicode_FromString(state_names[((BarrierObject *)self)->state]);
+    PyObject *r = value ? PyObject_CallOneArg(enum_type, value) : NULL;
+    Py_XDECREF(value);
+    Py_DECREF(enum_type);
+    return r;
 }
 
 static PyObject *
@@ -345,7 +378,18 @@ barrier_init(PyObject *op, PyObject *args, PyObject *kwds)
         return -1;
     }
     if (small) {
-        PyErr_SetString(PyExc_ValueError, "parties must be > 0");
+        /* The running stdlib's message (3.13.0 says "> 0", 3.13.18 and 3.14+
+         * ">= 1"), learnt at import time. */
+        AlState *st = al_state_fast(op);
+        if (st == NULL) {
+            return -1;
+        }
+        if (st->barrier_msg != NULL) {
+            PyErr_SetObject(PyExc_ValueError, st->barrier_msg);
+        }
+        else {
+            PyErr_SetString(PyExc_ValueError, "parties must be > 0");
+        }
         return -1;
     }
     Py_XSETREF(self->parties, Py_NewRef(obj));
@@ -360,14 +404,15 @@ barrier_traverse(PyObject *self, visitproc visit, void *arg)
     Py_VISIT(Py_TYPE(self));
     Py_VISIT(((BarrierObject *)self)->cond);
     Py_VISIT(((BarrierObject *)self)->parties);
-    return 0;
+    return al_dict_traverse(self, visit, arg);
 }
 
 /* tp_clear keeps the condition and parties, so that no method ever sees
  * NULL: the internal Condition and Lock break cycles through them. */
 static int
-barrier_clear(PyObject *Py_UNUSED(self))
+barrier_clear(PyObject *self)
 {
+    al_dict_clear(self);
     return 0;
 }
 
@@ -377,9 +422,7 @@ barrier_dealloc(PyObject *self)
     PyTypeObject *tp = Py_TYPE(self);
     BarrierObject *b = (BarrierObject *)self;
     PyObject_GC_UnTrack(self);
-    if (b->weakreflist != NULL) {
-        PyObject_ClearWeakRefs(self);
-    }
+    PyObject_ClearWeakRefs(self);
     (void)tp->tp_clear(self);
     Py_CLEAR(b->cond);
     Py_CLEAR(b->parties);
@@ -421,20 +464,34 @@ barrier_setstate(PyObject *op, PyObject *state)
 
 static PyMethodDef barrier_methods[] = {
     { "wait", CMETH(barrier_wait), METH_CM,
-      PyDoc_STR("wait($self, /)\n--\n\nWait until `parties` tasks wait (a coroutine); return this "
+      PyDoc_STR("wait($self)\n--\n\nWait until `parties` tasks wait (a coroutine); return this "
                 "task's index, 0 to parties-1.\n\nBrokenBarrierError if the barrier is broken "
                 "or reset while waiting.") },
     { "reset", CMETH(barrier_reset), METH_CM,
-      PyDoc_STR("reset($self, /)\n--\n\nReturn the barrier to its empty state (a coroutine); tasks "
+      PyDoc_STR("reset($self)\n--\n\nReturn the barrier to its empty state (a coroutine); tasks "
                 "waiting get BrokenBarrierError.") },
     { "abort", CMETH(barrier_abort), METH_CM,
-      PyDoc_STR("abort($self, /)\n--\n\nPut the barrier into the broken state (a coroutine).") },
-    { "__aenter__", CMETH(barrier_aenter), METH_CM, PyDoc_STR("Await wait(); return its index.") },
-    { "__aexit__", CMETH(barrier_aexit), METH_CM, PyDoc_STR("Do nothing.") },
+      PyDoc_STR("abort($self)\n--\n\nPut the barrier into the broken state (a coroutine).") },
+    { "__aenter__", CMETH(barrier_aenter), METH_CM,
+      PyDoc_STR("__aenter__($self)\n--\n\nAwait wait(); return its index.") },
+    { "__aexit__", CMETH(barrier_aexit), METH_CM,
+      PyDoc_STR("__aexit__($self, *args)\n--\n\nDo nothing.") },
     { "__reduce__", barrier_reduce, METH_NOARGS, NULL },
     { "__setstate__", barrier_setstate, METH_O, NULL },
     { NULL, NULL, 0, NULL },
 };
+
+static PyObject *
+barrier_get_dict(PyObject *self, void *Py_UNUSED(closure))
+{
+    return al_get_dict_flag(self, &((BarrierObject *)self)->shadowed);
+}
+
+static int
+barrier_set_dict(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
+{
+    return al_set_dict_flag(self, value, &((BarrierObject *)self)->shadowed);
+}
 
 static PyGetSetDef barrier_getset[] = {
     { "parties", barrier_get_parties, NULL,
@@ -442,13 +499,19 @@ static PyGetSetDef barrier_getset[] = {
     { "n_waiting", barrier_get_n_waiting, NULL,
       PyDoc_STR("Number of tasks waiting while the barrier fills."), NULL },
     { "broken", barrier_get_broken, NULL, PyDoc_STR("True if the barrier is broken."), NULL },
+    { "__dict__", barrier_get_dict, barrier_set_dict, NULL, NULL },
+    { "_cond", barrier_get_cond, NULL, NULL, NULL },
+    { "_parties", barrier_get_parties, NULL, NULL, NULL },
+    { "_count", barrier_get_count, NULL, NULL, NULL },
+    { "_state", barrier_get_state, NULL, NULL, NULL },
     { NULL, NULL, NULL, NULL, NULL },
 };
 
-static PyMemberDef barrier_members[] = {
-    { "__weaklistoffset__", T_PYSSIZET, offsetof(BarrierObject, weakreflist), READONLY, NULL },
-    { NULL, 0, 0, 0, NULL },
-};
+static int
+barrier_setattro(PyObject *self, PyObject *name, PyObject *value)
+{
+    return al_setattro_flag(self, name, value, &((BarrierObject *)self)->shadowed);
+}
 
 static PyType_Slot barrier_slots[] = {
     { Py_tp_doc, (void *)PyDoc_STR("Barrier(parties)\n--\n\nA barrier for a fixed number of "
@@ -462,12 +525,12 @@ static PyType_Slot barrier_slots[] = {
     { Py_tp_repr, barrier_repr },
     { Py_tp_methods, barrier_methods },
     { Py_tp_getset, barrier_getset },
-    { Py_tp_members, barrier_members },
+    { Py_tp_setattro, barrier_setattro },
     { 0, NULL },
 };
 
 PyType_Spec al_barrier_spec = {
-    .name = "asynclocks._core.Barrier",
+    .name = "asynclocks.Barrier",
     .basicsize = sizeof(BarrierObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

@@ -9,7 +9,7 @@
 static int
 is_our_lock(AlState *st, PyObject *lock)
 {
-    return Py_IS_TYPE(lock, st->Lock_Type);
+    return WB_PLAIN(lock, st->Lock_Type);
 }
 
 int
@@ -57,7 +57,10 @@ cond_notify_n(AlState *st, ConditionObject *self, Py_ssize_t n)
         if (idx >= n) {
             break;
         }
-        PyObject *fut = Py_NewRef(wq_get(self->waiters, i));
+        PyObject *fut = wq_item(self->waiters, i);
+        if (fut == NULL) {
+            return -1;
+        }
         int done = al_fut_done(st, fut);
         if (done == 0) {
             idx++;
@@ -113,7 +116,10 @@ cond_notify_obj(AlState *st, ConditionObject *self, PyObject *n)
         if (stop || i >= wq_len(self->waiters)) {
             break;
         }
-        PyObject *fut = Py_NewRef(wq_get(self->waiters, i));
+        PyObject *fut = wq_item(self->waiters, i);
+        if (fut == NULL) {
+            return -1;
+        }
         int done = al_fut_done(st, fut);
         if (done == 0) {
             idx++;
@@ -290,7 +296,7 @@ cond_wait_for_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         return AW_RETURN;
     }
     Py_DECREF(r);
-    if (Py_IS_TYPE(aw->owner, st->Condition_Type)) {
+    if (WB_PLAIN(aw->owner, st->Condition_Type)) {
         return aw_await(aw, cond_wait_aw(st, aw->owner));
     }
     return aw_await_method(aw, aw->owner, st->str_wait);
@@ -348,7 +354,7 @@ cond_notify_all(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs
     if (al_no_args("Condition.notify_all", nargs, kwnames) < 0) {
         return NULL;
     }
-    if (Py_IS_TYPE(op, st->Condition_Type)) {
+    if (WB_PLAIN(op, st->Condition_Type)) {
         if (cond_check_locked(st, self) < 0 || cond_notify_n(st, self, wq_len(self->waiters)) < 0) {
             return NULL;
         }
@@ -472,7 +478,7 @@ cond_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, 
 static PyObject *
 cond_aexit(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    if (al_check_aexit(args, nargs, kwnames) < 0) {
+    if (al_check_aexit_args(args, nargs, kwnames) < 0) {
         return NULL;
     }
     return aw_new(WB_STATE(self), self, cond_aexit_step, "_ContextManagerMixin.__aexit__", Py_None);
@@ -604,35 +610,37 @@ cond_get_lock(PyObject *self, void *Py_UNUSED(closure))
 
 static PyMethodDef cond_methods[] = {
     { "wait", CMETH(cond_wait), METH_CM,
-      PyDoc_STR("wait($self, /)\n--\n\nRelease the lock, wait until notified, re-acquire the lock "
+      PyDoc_STR("wait($self)\n--\n\nRelease the lock, wait until notified, re-acquire the lock "
                 "(a coroutine); return True.\n\nRuntimeError if the lock is not held. May "
                 "return spuriously: re-check the state after it.") },
     { "wait_for", CMETH(cond_wait_for), METH_CM,
-      PyDoc_STR(
-        "wait_for($self, /, predicate)\n--\n\nwait() until predicate() is true (a coroutine); "
-        "return the predicate's last value.") },
+      PyDoc_STR("wait_for($self, predicate)\n--\n\nwait() until predicate() is true (a coroutine); "
+                "return the predicate's last value.") },
     { "notify", CMETH(cond_notify), METH_CM,
-      PyDoc_STR(
-        "notify($self, /, n=1)\n--\n\nWake up to n waiters. RuntimeError if the lock is not "
-        "held.") },
+      PyDoc_STR("notify($self, n=1)\n--\n\nWake up to n waiters. RuntimeError if the lock is not "
+                "held.") },
     { "notify_all", CMETH(cond_notify_all), METH_CM,
-      PyDoc_STR("notify_all($self, /)\n--\n\nWake up every waiter. RuntimeError if the lock is not "
+      PyDoc_STR("notify_all($self)\n--\n\nWake up every waiter. RuntimeError if the lock is not "
                 "held.") },
     { "locked", CMETH(cond_locked_meth), METH_CM,
-      PyDoc_STR("locked($self, /)\n--\n\nThe underlying lock's locked().") },
+      PyDoc_STR("locked($self)\n--\n\nThe underlying lock's locked().") },
     { "acquire", CMETH(cond_acquire), METH_CM,
-      PyDoc_STR("acquire($self, /)\n--\n\nThe underlying lock's acquire() (a coroutine).") },
+      PyDoc_STR("acquire($self)\n--\n\nThe underlying lock's acquire() (a coroutine).") },
     { "release", CMETH(cond_release_meth), METH_CM,
-      PyDoc_STR("release($self, /)\n--\n\nThe underlying lock's release().") },
+      PyDoc_STR("release($self)\n--\n\nThe underlying lock's release().") },
     { "__aenter__", CMETH(cond_aenter), METH_CM,
-      PyDoc_STR("Await the lock's acquire(); return None.") },
-    { "__aexit__", CMETH(cond_aexit), METH_CM, PyDoc_STR("Call the lock's release().") },
+      PyDoc_STR("__aenter__($self)\n--\n\nAwait the lock's acquire(); return None.") },
+    { "__aexit__", CMETH(cond_aexit), METH_CM,
+      PyDoc_STR("__aexit__($self, exc_type, exc, tb)\n--\n\nCall the lock's release().") },
     { "__reduce__", cond_reduce, METH_NOARGS, NULL },
     { "__setstate__", cond_setstate, METH_O, NULL },
     { NULL, NULL, 0, NULL },
 };
 
 static PyGetSetDef cond_getset[] = {
+    WB_GETSET_DICT,
+    WB_GETSET_LOOP,
+    WB_GETSET_WAITERS(eager),
     { "_lock", cond_get_lock, NULL, PyDoc_STR("The underlying lock."), NULL },
     { NULL, NULL, NULL, NULL, NULL },
 };
@@ -649,13 +657,13 @@ static PyType_Slot cond_slots[] = {
     { Py_tp_clear, cond_clear },
     { Py_tp_repr, cond_repr },
     { Py_tp_methods, cond_methods },
-    { Py_tp_members, wb_members },
     { Py_tp_getset, cond_getset },
+    { Py_tp_setattro, wb_setattro },
     { 0, NULL },
 };
 
 PyType_Spec al_condition_spec = {
-    .name = "asynclocks._core.Condition",
+    .name = "asynclocks.Condition",
     .basicsize = sizeof(ConditionObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

@@ -49,7 +49,10 @@ event_set(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyOb
     /* Beware: done()/set_result() can run Python code that adds or removes
      * waiters; walk by index and re-read the queue each time. */
     for (Py_ssize_t i = 0; i < wq_len(self->waiters); i++) {
-        PyObject *fut = Py_NewRef(wq_get(self->waiters, i));
+        PyObject *fut = wq_item(self->waiters, i);
+        if (fut == NULL) {
+            return NULL;
+        }
         int rc = al_fut_set_result_if_pending(st, fut, Py_True);
         Py_DECREF(fut);
         if (rc < 0) {
@@ -108,15 +111,44 @@ event_init(PyObject *self, PyObject *args, PyObject *kwds)
     return 0;
 }
 
+static PyObject *
+event_get_value(PyObject *self, void *Py_UNUSED(closure))
+{
+    return PyBool_FromLong(((EventObject *)self)->value);
+}
+
+/* `ev._value = x` stores bool(x). */
+static int
+event_set_value(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
+{
+    int b = value == NULL ? -1 : PyObject_IsTrue(value);
+    if (b < 0) {
+        if (value == NULL) {
+            PyErr_SetString(PyExc_AttributeError, "cannot delete attribute '_value'");
+        }
+        return -1;
+    }
+    ((EventObject *)self)->value = (char)b;
+    return 0;
+}
+
+static PyGetSetDef event_getset[] = {
+    WB_GETSET_DICT,
+    WB_GETSET_LOOP,
+    WB_GETSET_WAITERS(eager),
+    { "_value", event_get_value, event_set_value, NULL, NULL },
+    WB_GETSET_END,
+};
+
 static PyMethodDef event_methods[] = {
     { "wait", CMETH(event_wait), METH_CM,
-      PyDoc_STR("wait($self, /)\n--\n\nWait until the flag is true (a coroutine); return True.") },
+      PyDoc_STR("wait($self)\n--\n\nWait until the flag is true (a coroutine); return True.") },
     { "set", CMETH(event_set), METH_CM,
-      PyDoc_STR("set($self, /)\n--\n\nSet the flag and wake every waiter.") },
+      PyDoc_STR("set($self)\n--\n\nSet the flag and wake every waiter.") },
     { "clear", CMETH(event_clear), METH_CM,
-      PyDoc_STR("clear($self, /)\n--\n\nReset the flag to false.") },
+      PyDoc_STR("clear($self)\n--\n\nReset the flag to false.") },
     { "is_set", CMETH(event_is_set), METH_CM,
-      PyDoc_STR("is_set($self, /)\n--\n\nReturn True if the flag is true.") },
+      PyDoc_STR("is_set($self)\n--\n\nReturn True if the flag is true.") },
     { "__reduce__", event_reduce, METH_NOARGS, NULL },
     { "__setstate__", event_setstate, METH_O, NULL },
     { NULL, NULL, 0, NULL },
@@ -133,12 +165,13 @@ static PyType_Slot event_slots[] = {
     { Py_tp_clear, wb_clear },
     { Py_tp_repr, event_repr },
     { Py_tp_methods, event_methods },
-    { Py_tp_members, wb_members },
+    { Py_tp_getset, event_getset },
+    { Py_tp_setattro, wb_setattro },
     { 0, NULL },
 };
 
 PyType_Spec al_event_spec = {
-    .name = "asynclocks._core.Event",
+    .name = "asynclocks.Event",
     .basicsize = sizeof(EventObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

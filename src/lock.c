@@ -10,7 +10,10 @@ lock_wake_up_first(AlState *st, LockObject *self)
     if (wq_len(self->waiters) == 0) {
         return 0;
     }
-    PyObject *fut = Py_NewRef(wq_get(self->waiters, 0));
+    PyObject *fut = wq_item(self->waiters, 0);
+    if (fut == NULL) {
+        return -1;
+    }
     int rc = al_fut_set_result_if_pending(st, fut, Py_True);
     Py_DECREF(fut);
     return rc < 0 ? -1 : 0;
@@ -129,7 +132,7 @@ lock_aenter(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, 
     if (al_no_args("_ContextManagerMixin.__aenter__", nargs, kwnames) < 0) {
         return NULL;
     }
-    if (Py_IS_TYPE(self, st->Lock_Type)) {
+    if (WB_PLAIN(self, st->Lock_Type)) {
         return lock_acquire_aw(st, self, Py_None);
     }
     return al_aenter_acquire(st, self, "_ContextManagerMixin.__aenter__");
@@ -139,10 +142,10 @@ static PyObject *
 lock_aexit(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     AlState *st = WB_STATE(self);
-    if (al_check_aexit(args, nargs, kwnames) < 0) {
+    if (al_check_aexit_args(args, nargs, kwnames) < 0) {
         return NULL;
     }
-    if (Py_IS_TYPE(self, st->Lock_Type)) {
+    if (WB_PLAIN(self, st->Lock_Type)) {
         return aw_new(st, self, lock_aexit_step, "_ContextManagerMixin.__aexit__", Py_None);
     }
     return al_aexit_release(st, self, "_ContextManagerMixin.__aexit__");
@@ -178,19 +181,46 @@ lock_init(PyObject *self, PyObject *args, PyObject *kwds)
     return 0;
 }
 
+static PyObject *
+lock_get_locked(PyObject *self, void *Py_UNUSED(closure))
+{
+    return PyBool_FromLong(((LockObject *)self)->locked);
+}
+
+/* `lock._locked = x` stores bool(x), what every later step reads. */
+static int
+lock_set_locked(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
+{
+    int b = value == NULL ? -1 : PyObject_IsTrue(value);
+    if (b < 0) {
+        if (value == NULL) {
+            PyErr_SetString(PyExc_AttributeError, "cannot delete attribute '_locked'");
+        }
+        return -1;
+    }
+    ((LockObject *)self)->locked = (char)b;
+    return 0;
+}
+
+static PyGetSetDef lock_getset[] = {
+    WB_GETSET_DICT,          WB_GETSET_LOOP,
+    WB_GETSET_WAITERS(lazy), { "_locked", lock_get_locked, lock_set_locked, NULL, NULL },
+    WB_GETSET_END,
+};
+
 static PyMethodDef lock_methods[] = {
     { "acquire", CMETH(lock_acquire), METH_CM,
-      PyDoc_STR(
-        "acquire($self, /)\n--\n\nAcquire the lock (a coroutine).\n\nWaits until the lock is "
-        "unlocked, sets it to locked and returns True.") },
+      PyDoc_STR("acquire($self)\n--\n\nAcquire the lock (a coroutine).\n\nWaits until the lock is "
+                "unlocked, sets it to locked and returns True.") },
     { "release", CMETH(lock_release), METH_CM,
-      PyDoc_STR(
-        "release($self, /)\n--\n\nRelease the lock and let the first waiter, if any, proceed."
-        "\n\nRaises RuntimeError if the lock is not locked.") },
+      PyDoc_STR("release($self)\n--\n\nRelease the lock and let the first waiter, if any, proceed."
+                "\n\nRaises RuntimeError if the lock is not locked.") },
     { "locked", CMETH(lock_locked), METH_CM,
-      PyDoc_STR("locked($self, /)\n--\n\nReturn True if the lock is acquired.") },
-    { "__aenter__", CMETH(lock_aenter), METH_CM, PyDoc_STR("Await acquire(); return None.") },
-    { "__aexit__", CMETH(lock_aexit), METH_CM, PyDoc_STR("Call release().") },
+      PyDoc_STR("locked($self)\n--\n\nReturn True if the lock is acquired.") },
+    { "__aenter__", CMETH(lock_aenter), METH_CM,
+      PyDoc_STR("__aenter__($self)\n--\n\nAwait acquire(); return None.") },
+    { "__aexit__", CMETH(lock_aexit), METH_CM,
+      PyDoc_STR("__aexit__($self, exc_type, exc, tb)\n--\n\nCall release().") },
     { "__reduce__", lock_reduce, METH_NOARGS, NULL },
     { "__setstate__", lock_setstate, METH_O, NULL },
     { NULL, NULL, 0, NULL },
@@ -208,12 +238,13 @@ static PyType_Slot lock_slots[] = {
     { Py_tp_clear, wb_clear },
     { Py_tp_repr, lock_repr },
     { Py_tp_methods, lock_methods },
-    { Py_tp_members, wb_members },
+    { Py_tp_getset, lock_getset },
+    { Py_tp_setattro, wb_setattro },
     { 0, NULL },
 };
 
 PyType_Spec al_lock_spec = {
-    .name = "asynclocks._core.Lock",
+    .name = "asynclocks.Lock",
     .basicsize = sizeof(LockObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

@@ -3,10 +3,61 @@
 #include "asynclocks.h"
 #include "threadsafe.h"
 
+/* Check that asyncio's class `base` has an instance layout our types can
+ * extend with AL_OBJECT_HEAD: no items, and nothing in the object beyond
+ * PyObject_HEAD but __dict__ and __weakref__ slots. 0, or -1 with
+ * ImportError. */
 static int
-add_type(PyObject *module, PyType_Spec *spec, PyObject *base, PyTypeObject **slot)
+check_base_layout(PyObject *base)
 {
-    PyObject *tp = PyType_FromModuleAndSpec(module, spec, base);
+    PyTypeObject *b = (PyTypeObject *)base;
+    int ok = PyType_Check(base) && b->tp_itemsize == 0 &&
+             b->tp_basicsize <= (Py_ssize_t)sizeof(AlObjectHead) &&
+             b->tp_dictoffset < (Py_ssize_t)sizeof(AlObjectHead) &&
+             b->tp_weaklistoffset < (Py_ssize_t)sizeof(AlObjectHead);
+    if (!ok) {
+        PyErr_Format(PyExc_ImportError,
+                     "asynclocks: the instance layout of %R on this interpreter is not one this "
+                     "build can extend (basicsize %zd, dictoffset %zd, weaklistoffset %zd)",
+                     base, PyType_Check(base) ? b->tp_basicsize : -1,
+                     PyType_Check(base) ? b->tp_dictoffset : -1,
+                     PyType_Check(base) ? b->tp_weaklistoffset : -1);
+        return -1;
+    }
+    return 0;
+}
+
+/* Give `t` (just created, no instance yet) the AL_OBJECT_HEAD layout: the
+ * __dict__ and __weakref__ pointers in the object, not managed before it as
+ * the Python base's are (3.11+), and no inline attribute values (3.13+). */
+static void
+use_plain_layout(PyTypeObject *t)
+{
+    unsigned long managed = 0;
+#ifdef Py_TPFLAGS_MANAGED_DICT
+    managed |= Py_TPFLAGS_MANAGED_DICT;
+#endif
+#ifdef Py_TPFLAGS_MANAGED_WEAKREF
+    managed |= Py_TPFLAGS_MANAGED_WEAKREF;
+#endif
+#ifdef Py_TPFLAGS_INLINE_VALUES
+    managed |= Py_TPFLAGS_INLINE_VALUES;
+#endif
+    t->tp_flags &= ~managed;
+    t->tp_dictoffset = offsetof(AlObjectHead, dict);
+    t->tp_weaklistoffset = offsetof(AlObjectHead, weakreflist);
+    PyType_Modified(t);
+}
+
+/* Create the type of `spec` with `bases` (a type, a tuple or NULL), store
+ * it in *slot and, unless it is the awaitable, export it. The spec's name is
+ * "asynclocks.<Name>" (__module__ 'asynclocks'); tp_name is then trimmed to
+ * the bare class name, as asyncio's classes' is, so that interpreter
+ * messages say 'Lock' (it points into the same string). 0 or -1. */
+static int
+add_type(PyObject *module, PyType_Spec *spec, PyObject *bases, PyTypeObject **slot)
+{
+    PyObject *tp = PyType_FromModuleAndSpec(module, spec, bases);
     if (tp == NULL) {
         return -1;
     }
@@ -14,7 +65,20 @@ add_type(PyObject *module, PyType_Spec *spec, PyObject *base, PyTypeObject **slo
     if (spec == &al_awaitable_spec) {
         return 0; /* not exported */
     }
-    return PyModule_AddObjectRef(module, al_short_name((PyTypeObject *)tp), tp);
+    PyTypeObject *t = (PyTypeObject *)tp;
+    if (t->tp_basicsize != spec->basicsize) {
+        PyErr_Format(PyExc_ImportError, "asynclocks: %s did not get its instance size", spec->name);
+        return -1;
+    }
+    const char *dot = strrchr(t->tp_name, '.');
+    if (dot != NULL) {
+        t->tp_name = dot + 1;
+    }
+    use_plain_layout(t);
+    if (al_install_coroutine_methods(PyModule_GetState(module), t, spec) < 0) {
+        return -1;
+    }
+    return PyModule_AddObjectRef(module, t->tp_name, tp);
 }
 
 static int
@@ -72,16 +136,201 @@ cache_cfuture(AlState *st)
     return 0;
 }
 
+/* Python run once at import time to learn what the running interpreter and
+ * stdlib do where patch releases differ, rather than trusting a table of
+ * versions: asyncio's Barrier(0) message; the TypeErrors of `await x` (turned
+ * into templates: the probe types' names become markers, see fmt); and
+ * whether throw() into a finished or running coroutine reports that state
+ * before it checks its argument (3.15). */
+static const char probe_src[] =
+  "import asyncio.locks\n"
+  "def _qual(t):\n"
+  "    n = getattr(t, '__fully_qualified_name__', None)\n"
+  "    if n is None:\n"
+  "        m = t.__module__\n"
+  "        n = t.__qualname__ if m in ('builtins', '__main__') else m + '.' + t.__qualname__\n"
+  "    return n\n"
+  "def _marks(types):\n"
+  "    for i, t in enumerate(types):\n"
+  "        yield _qual(t), '\\0F%d\\0' % i\n"
+  "        yield t.__qualname__, '\\0Q%d\\0' % i\n"
+  "        yield t.__name__, '\\0T%d\\0' % i\n"
+  "def fmt(msg, t0, n0, t1, n1):\n"
+  "    for i, (t, n) in enumerate(((t0, n0), (t1, n1))):\n"
+  "        if t is not None:\n"
+  "            msg = msg.replace('\\0F%d\\0' % i, _qual(t))\n"
+  "            msg = msg.replace('\\0Q%d\\0' % i, t.__qualname__)\n"
+  "            msg = msg.replace('\\0T%d\\0' % i, n)\n"
+  "    return msg\n"
+  "def _probe_type(name, ns):\n"
+  "    t = type(name, (), ns)\n"
+  "    t.__module__ = '_alprobe_m'\n"
+  "    t.__qualname__ = '_alprobe_q.' + name\n"
+  "    return t\n"
+  "async def _await(x):\n"
+  "    await x\n"
+  "async def _empty():\n"
+  "    pass\n"
+  "def _await_msg(obj, types):\n"
+  "    c = _await(obj)\n"
+  "    try:\n"
+  "        c.send(None)\n"
+  "    except TypeError as e:\n"
+  "        msg = str(e)\n"
+  "    else:\n"
+  "        return None\n"
+  "    finally:\n"
+  "        c.close()\n"
+  "    for name, mark in _marks(types):\n"
+  "        msg = msg.replace(name, mark)\n"
+  "    return msg\n"
+  "def _probe():\n"
+  "    r = _probe_type('ALPROBER', {})\n"
+  "    na = _probe_type('ALPROBEN', {})\n"
+  "    ni = _probe_type('ALPROBEI', {'__await__': lambda self: r()})\n"
+  "    co = _empty()\n"
+  "    cc = _probe_type('ALPROBEC', {'__await__': lambda self: co})\n"
+  "    msgs = (_await_msg(na(), [na]), _await_msg(ni(), [ni, r]), _await_msg(cc(), [cc]))\n"
+  "    co.close()\n"
+  "    done = _empty()\n"
+  "    done.close()\n"
+  "    try:\n"
+  "        done.throw(1)\n"
+  "    except RuntimeError:\n"
+  "        done_first = True\n"
+  "    except TypeError:\n"
+  "        done_first = False\n"
+  "    box = []\n"
+  "    async def selfthrow():\n"
+  "        try:\n"
+  "            box[0].throw(1)\n"
+  "        except ValueError:\n"
+  "            return True\n"
+  "        except TypeError:\n"
+  "            return False\n"
+  "    c = selfthrow()\n"
+  "    box.append(c)\n"
+  "    try:\n"
+  "        c.send(None)\n"
+  "    except StopIteration as e:\n"
+  "        running_first = e.value\n"
+  "    box.clear()\n"
+  "    barrier = None\n"
+  "    if hasattr(asyncio.locks, 'Barrier'):\n"
+  "        try:\n"
+  "            asyncio.locks.Barrier(0)\n"
+  "        except ValueError as e:\n"
+  "            barrier = str(e)\n"
+  "    return (barrier, msgs, bool(done_first), bool(running_first))\n"
+  "RESULT = _probe()\n";
+
+/* Run probe_src and fill the AlState fields it decides. 0 or -1. */
+static int
+run_probe(AlState *st)
+{
+    PyObject *globals = NULL, *code = NULL, *r = NULL, *builtins = NULL;
+    int rc = -1;
+    globals = PyDict_New();
+    builtins = PyImport_ImportModule("builtins");
+    if (globals == NULL || builtins == NULL ||
+        PyDict_SetItemString(globals, "__builtins__", builtins) < 0) {
+        goto done;
+    }
+    PyObject *name = PyUnicode_FromString("asynclocks._core.probe");
+    if (name == NULL || PyDict_SetItemString(globals, "__name__", name) < 0) {
+        Py_XDECREF(name);
+        goto done;
+    }
+    Py_DECREF(name);
+    code = Py_CompileString(probe_src, "<asynclocks._core probe>", Py_file_input);
+    if (code == NULL) {
+        goto done;
+    }
+    r = PyEval_EvalCode(code, globals, globals);
+    if (r == NULL) {
+        goto done;
+    }
+    /* Borrowed from globals. */
+    PyObject *res = PyDict_GetItemString(globals, "RESULT");
+    PyObject *fmt = PyDict_GetItemString(globals, "fmt");
+    PyObject *msgs;
+    if (res == NULL || fmt == NULL || !PyTuple_Check(res) || PyTuple_GET_SIZE(res) != 4 ||
+        !PyTuple_Check(msgs = PyTuple_GET_ITEM(res, 1)) || PyTuple_GET_SIZE(msgs) != 3) {
+        PyErr_SetString(PyExc_SystemError, "asynclocks: import-time probe failed");
+        goto done;
+    }
+    PyObject *barrier = PyTuple_GET_ITEM(res, 0);
+    if (PyUnicode_Check(barrier)) {
+        st->barrier_msg = Py_NewRef(barrier);
+    }
+    for (int i = 0; i < 3; i++) {
+        PyObject *m = PyTuple_GET_ITEM(msgs, i);
+        if (PyUnicode_Check(m)) {
+            st->await_msg[i] = Py_NewRef(m);
+        }
+    }
+    st->await_fmt = Py_NewRef(fmt);
+    st->throw_done_first = PyTuple_GET_ITEM(res, 2) == Py_True;
+    st->throw_running_first = PyTuple_GET_ITEM(res, 3) == Py_True;
+    rc = 0;
+done:
+    Py_XDECREF(r);
+    Py_XDECREF(code);
+    Py_XDECREF(builtins);
+    Py_XDECREF(globals); /* fmt keeps it alive (its __globals__) */
+    return rc;
+}
+
+#ifdef Py_GIL_DISABLED
+/* A free-threaded build loads this module only with the GIL enabled: the
+ * Py_mod_gil slot says Py_MOD_GIL_USED, so the interpreter enables the GIL
+ * (with a RuntimeWarning) before this runs. If the GIL was forced off
+ * (PYTHON_GIL=0, -X gil=0) it stays off: refuse then, since nothing here is
+ * thread-safe without it; the package falls back to asyncio's classes. 0 or
+ * -1 with ImportError. */
+static int
+require_gil(void)
+{
+    PyObject *is_enabled = PySys_GetObject("_is_gil_enabled"); /* borrowed */
+    if (is_enabled == NULL) {
+        return 0;
+    }
+    PyObject *r = PyObject_CallNoArgs(is_enabled);
+    if (r == NULL) {
+        return -1;
+    }
+    int enabled = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    if (enabled < 0) {
+        return -1;
+    }
+    if (!enabled) {
+        PyErr_SetString(PyExc_ImportError,
+                        "asynclocks._core needs the GIL, which is disabled (PYTHON_GIL=0 or "
+                        "-X gil=0): it is not thread-safe without it");
+        return -1;
+    }
+    return 0;
+}
+#endif
+
 static int
 module_exec(PyObject *module)
 {
     AlState *st = PyModule_GetState(module);
+#ifdef Py_GIL_DISABLED
+    if (require_gil() < 0) {
+        return -1;
+    }
+#endif
     if (intern(&st->str_create_future, "create_future") < 0 || intern(&st->str_done, "done") < 0 ||
         intern(&st->str_cancelled, "cancelled") < 0 ||
         intern(&st->str_set_result, "set_result") < 0 || intern(&st->str_acquire, "acquire") < 0 ||
         intern(&st->str_release, "release") < 0 || intern(&st->str_locked, "locked") < 0 ||
         intern(&st->str_wait, "wait") < 0 || intern(&st->str_notify, "notify") < 0 ||
-        intern(&st->str_throw, "throw") < 0 || intern(&st->str_close, "close") < 0) {
+        intern(&st->str_throw, "throw") < 0 || intern(&st->str_close, "close") < 0 ||
+        intern(&st->str_append, "append") < 0 || intern(&st->str_source, "source") < 0 ||
+        intern(&st->str_remove, "remove") < 0) {
         return -1;
     }
 
@@ -115,29 +364,79 @@ module_exec(PyObject *module)
     if (cache_cfuture(st) < 0) {
         return -1;
     }
+    PyObject *collections = PyImport_ImportModule("collections");
+    if (collections == NULL) {
+        return -1;
+    }
+    st->deque_type = PyObject_GetAttrString(collections, "deque");
+    Py_DECREF(collections);
+    if (st->deque_type == NULL) {
+        return -1;
+    }
+    st->no_recycle = al_tracemalloc_tracing();
     st->stop_true = PyObject_CallOneArg(PyExc_StopIteration, Py_True);
     if (st->stop_true == NULL) {
         return -1;
     }
-
-    if (add_type(module, &al_awaitable_spec, NULL, &st->Awaitable_Type) < 0 ||
-        add_type(module, &al_lock_spec, NULL, &st->Lock_Type) < 0 ||
-        add_type(module, &al_event_spec, NULL, &st->Event_Type) < 0 ||
-        add_type(module, &al_condition_spec, NULL, &st->Condition_Type) < 0 ||
-        add_type(module, &al_semaphore_spec, NULL, &st->Semaphore_Type) < 0 ||
-        add_type(module, &al_bounded_semaphore_spec, (PyObject *)st->Semaphore_Type,
-                 &st->BoundedSemaphore_Type) < 0) {
+    if (run_probe(st) < 0) {
         return -1;
     }
-#if AL_PY311
-    if (add_type(module, &al_barrier_spec, NULL, &st->Barrier_Type) < 0) {
+
+    /* Our classes subclass the running interpreter's asyncio classes. */
+    PyObject *locks = PyImport_ImportModule("asyncio.locks");
+    if (locks == NULL) {
         return -1;
+    }
+    static const char *const names[6] = {
+        "Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier"
+    };
+    PyObject *bases[6] = { NULL };
+    int nbases = AL_PY311 ? 6 : 5;
+    int rc = -1;
+    for (int i = 0; i < nbases; i++) {
+        bases[i] = PyObject_GetAttrString(locks, names[i]);
+        if (bases[i] == NULL || check_base_layout(bases[i]) < 0) {
+            goto done;
+        }
+    }
+    st->CoroMethod_Type = PyType_FromModuleAndSpec(module, &al_coromethod_spec, NULL);
+    if (st->CoroMethod_Type == NULL) {
+        goto done;
+    }
+    if (add_type(module, &al_awaitable_spec, NULL, &st->Awaitable_Type) < 0 ||
+        add_type(module, &al_lock_spec, bases[0], &st->Lock_Type) < 0 ||
+        add_type(module, &al_event_spec, bases[1], &st->Event_Type) < 0 ||
+        add_type(module, &al_condition_spec, bases[2], &st->Condition_Type) < 0 ||
+        add_type(module, &al_semaphore_spec, bases[3], &st->Semaphore_Type) < 0) {
+        goto done;
+    }
+    /* BoundedSemaphore(Semaphore, asyncio.BoundedSemaphore): MRO
+     * BoundedSemaphore, Semaphore, asyncio.BoundedSemaphore,
+     * asyncio.Semaphore, ... so our Semaphore's methods come first. */
+    PyObject *bs_bases = PyTuple_Pack(2, (PyObject *)st->Semaphore_Type, bases[4]);
+    if (bs_bases == NULL) {
+        goto done;
+    }
+    int bs_rc = add_type(module, &al_bounded_semaphore_spec, bs_bases, &st->BoundedSemaphore_Type);
+    Py_DECREF(bs_bases);
+    if (bs_rc < 0) {
+        goto done;
+    }
+#if AL_PY311
+    if (add_type(module, &al_barrier_spec, bases[5], &st->Barrier_Type) < 0) {
+        goto done;
     }
 #endif
     if (al_threadsafe_exec(module, st) < 0) {
-        return -1;
+        goto done;
     }
-    return 0;
+    rc = 0;
+done:
+    for (int i = 0; i < 6; i++) {
+        Py_XDECREF(bases[i]);
+    }
+    Py_DECREF(locks);
+    return rc;
 }
 
 static int
@@ -154,11 +453,18 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->BoundedSemaphore_Type);
     Py_VISIT(st->Barrier_Type);
     Py_VISIT(st->Awaitable_Type);
+    Py_VISIT(st->CoroMethod_Type);
     Py_VISIT(st->get_running_loop);
     Py_VISIT(st->CancelledError);
     Py_VISIT(st->InvalidStateError);
     Py_VISIT(st->BrokenBarrierError);
     Py_VISIT(st->stop_true);
+    Py_VISIT(st->barrier_msg);
+    Py_VISIT(st->await_fmt);
+    for (int i = 0; i < 3; i++) {
+        Py_VISIT(st->await_msg[i]);
+    }
+    Py_VISIT(st->deque_type);
     Py_VISIT(st->CFuture_Type);
     Py_VISIT(st->fut_done);
     Py_VISIT(st->fut_cancelled);
@@ -203,11 +509,18 @@ module_clear(PyObject *module)
     Py_CLEAR(st->BoundedSemaphore_Type);
     Py_CLEAR(st->Barrier_Type);
     Py_CLEAR(st->Awaitable_Type);
+    Py_CLEAR(st->CoroMethod_Type);
     Py_CLEAR(st->get_running_loop);
     Py_CLEAR(st->CancelledError);
     Py_CLEAR(st->InvalidStateError);
     Py_CLEAR(st->BrokenBarrierError);
     Py_CLEAR(st->stop_true);
+    Py_CLEAR(st->barrier_msg);
+    Py_CLEAR(st->await_fmt);
+    for (int i = 0; i < 3; i++) {
+        Py_CLEAR(st->await_msg[i]);
+    }
+    Py_CLEAR(st->deque_type);
     Py_CLEAR(st->CFuture_Type);
     Py_CLEAR(st->fut_done);
     Py_CLEAR(st->fut_cancelled);
@@ -223,6 +536,9 @@ module_clear(PyObject *module)
     Py_CLEAR(st->str_notify);
     Py_CLEAR(st->str_throw);
     Py_CLEAR(st->str_close);
+    Py_CLEAR(st->str_append);
+    Py_CLEAR(st->str_source);
+    Py_CLEAR(st->str_remove);
     Py_CLEAR(st->ThreadSafeFlag_Type);
     Py_CLEAR(st->ThreadSafeEvent_Type);
     Py_CLEAR(st->ts_wake);
@@ -256,6 +572,8 @@ static PyModuleDef_Slot module_slots[] = {
     { Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED },
 #endif
 #if AL_PY313
+    /* Not thread-safe without the GIL: a free-threaded interpreter enables
+     * it to load this module (see require_gil). */
     { Py_mod_gil, Py_MOD_GIL_USED },
 #endif
     { 0, NULL },

@@ -45,8 +45,21 @@ done:
     return 0;
 }
 
+/* sv_add() beyond the C integer range, or for another object. 0/-1. */
+static AL_NOINLINE int
+sv_add_slow(SemValue *slot, int delta)
+{
+    SemValue v = *slot;
+    PyObject *cur = sv_object(v);
+    PyObject *d = PyLong_FromLong(delta);
+    PyObject *r = (cur != NULL && d != NULL) ? PyNumber_Add(cur, d) : NULL;
+    Py_XDECREF(cur);
+    Py_XDECREF(d);
+    return sv_set(slot, r);
+}
+
 /* *slot += delta (delta is +1 or -1), as `self._value += 1` does. 0/-1. */
-static int
+static inline int
 sv_add(SemValue *slot, int delta)
 {
     SemValue v = *slot;
@@ -57,12 +70,7 @@ sv_add(SemValue *slot, int delta)
             return 0;
         }
     }
-    PyObject *cur = sv_object(v);
-    PyObject *d = PyLong_FromLong(delta);
-    PyObject *r = (cur != NULL && d != NULL) ? PyNumber_Add(cur, d) : NULL;
-    Py_XDECREF(cur);
-    Py_XDECREF(d);
-    return sv_set(slot, r);
+    return sv_add_slow(slot, delta);
 }
 
 /* Compare the counter with the C integer n (op is Py_EQ, Py_GT, ...), as
@@ -125,7 +133,10 @@ sem_locked_impl(AlState *st, SemaphoreObject *self)
     }
     /* Beware: cancelled() may run Python code; re-read the queue. */
     for (Py_ssize_t i = 0; i < wq_len(self->waiters); i++) {
-        PyObject *fut = Py_NewRef(wq_get(self->waiters, i));
+        PyObject *fut = wq_item(self->waiters, i);
+        if (fut == NULL) {
+            return -1;
+        }
         int c = al_fut_cancelled(st, fut);
         Py_DECREF(fut);
         if (c <= 0) {
@@ -141,7 +152,10 @@ static int
 sem_wake_up_next(AlState *st, SemaphoreObject *self)
 {
     for (Py_ssize_t i = 0; i < wq_len(self->waiters); i++) {
-        PyObject *fut = Py_NewRef(wq_get(self->waiters, i));
+        PyObject *fut = wq_item(self->waiters, i);
+        if (fut == NULL) {
+            return -1;
+        }
         int done = al_fut_done(st, fut);
         if (done == 0) {
             done = sv_add(&self->value, -1);
@@ -180,7 +194,8 @@ sem_wake_up_all_allowed(AlState *st, SemaphoreObject *self)
 static int
 is_exact(AlState *st, PyObject *self)
 {
-    return Py_IS_TYPE(self, st->Semaphore_Type) || Py_IS_TYPE(self, st->BoundedSemaphore_Type);
+    return (Py_IS_TYPE(self, st->Semaphore_Type) || Py_IS_TYPE(self, st->BoundedSemaphore_Type)) &&
+           !((WaitBase *)self)->shadowed;
 }
 
 /* Body of Semaphore.acquire(); aw->ret is its return value. */
@@ -357,7 +372,7 @@ static PyObject *
 sem_aexit(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     AlState *st = WB_STATE(self);
-    if (al_check_aexit(args, nargs, kwnames) < 0) {
+    if (al_check_aexit_args(args, nargs, kwnames) < 0) {
         return NULL;
     }
     if (is_exact(st, self)) {
@@ -530,18 +545,64 @@ sem_setstate(PyObject *self, PyObject *state)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+sem_get_value(PyObject *self, void *Py_UNUSED(closure))
+{
+    return sv_object(((SemaphoreObject *)self)->value);
+}
+
+/* `sem._value = n` stores n, as the stdlib's attribute does. */
+static int
+sem_set_value(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute '_value'");
+        return -1;
+    }
+    return sv_set(&((SemaphoreObject *)self)->value, Py_NewRef(value));
+}
+
+static PyObject *
+bsem_get_bound(PyObject *self, void *Py_UNUSED(closure))
+{
+    return sv_object(((BoundedSemaphoreObject *)self)->bound);
+}
+
+/* `bsem._bound_value = n` stores n. */
+static int
+bsem_set_bound(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute '_bound_value'");
+        return -1;
+    }
+    return sv_set(&((BoundedSemaphoreObject *)self)->bound, Py_NewRef(value));
+}
+
+static PyGetSetDef sem_getset[] = {
+    WB_GETSET_DICT,          WB_GETSET_LOOP,
+    WB_GETSET_WAITERS(lazy), { "_value", sem_get_value, sem_set_value, NULL, NULL },
+    WB_GETSET_END,
+};
+
+static PyGetSetDef bsem_getset[] = {
+    { "_bound_value", bsem_get_bound, bsem_set_bound, NULL, NULL },
+    WB_GETSET_END,
+};
+
 static PyMethodDef sem_methods[] = {
     { "acquire", CMETH(sem_acquire), METH_CM,
-      PyDoc_STR("acquire($self, /)\n--\n\nAcquire the semaphore (a coroutine).\n\nDecrements the "
+      PyDoc_STR("acquire($self)\n--\n\nAcquire the semaphore (a coroutine).\n\nDecrements the "
                 "counter, waiting first while it is zero or earlier waiters queue; returns "
                 "True.") },
     { "release", CMETH(sem_release), METH_CM,
-      PyDoc_STR(
-        "release($self, /)\n--\n\nIncrement the counter and wake the first waiter, if any.") },
+      PyDoc_STR("release($self)\n--\n\nIncrement the counter and wake the first waiter, if any.") },
     { "locked", CMETH(sem_locked), METH_CM,
-      PyDoc_STR("locked($self, /)\n--\n\nReturn True if acquire() would not return at once.") },
-    { "__aenter__", CMETH(sem_aenter), METH_CM, PyDoc_STR("Await acquire(); return None.") },
-    { "__aexit__", CMETH(sem_aexit), METH_CM, PyDoc_STR("Call release().") },
+      PyDoc_STR("locked($self)\n--\n\nReturn True if acquire() would not return at once.") },
+    { "__aenter__", CMETH(sem_aenter), METH_CM,
+      PyDoc_STR("__aenter__($self)\n--\n\nAwait acquire(); return None.") },
+    { "__aexit__", CMETH(sem_aexit), METH_CM,
+      PyDoc_STR("__aexit__($self, exc_type, exc, tb)\n--\n\nCall release().") },
     { "__reduce__", sem_reduce, METH_NOARGS, NULL },
     { "__setstate__", sem_setstate, METH_O, NULL },
     { NULL, NULL, 0, NULL },
@@ -558,12 +619,13 @@ static PyType_Slot sem_slots[] = {
     { Py_tp_clear, sem_clear },
     { Py_tp_repr, sem_repr },
     { Py_tp_methods, sem_methods },
-    { Py_tp_members, wb_members },
+    { Py_tp_getset, sem_getset },
+    { Py_tp_setattro, wb_setattro },
     { 0, NULL },
 };
 
 PyType_Spec al_semaphore_spec = {
-    .name = "asynclocks._core.Semaphore",
+    .name = "asynclocks.Semaphore",
     .basicsize = sizeof(SemaphoreObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
@@ -572,7 +634,7 @@ PyType_Spec al_semaphore_spec = {
 
 static PyMethodDef bsem_methods[] = {
     { "release", CMETH(bsem_release), METH_CM,
-      PyDoc_STR("release($self, /)\n--\n\nIncrement the counter and wake the first waiter, if any."
+      PyDoc_STR("release($self)\n--\n\nIncrement the counter and wake the first waiter, if any."
                 "\n\nValueError if that would raise the counter above its initial value.") },
     { "__reduce__", bsem_reduce, METH_NOARGS, NULL },
     { NULL, NULL, 0, NULL },
@@ -588,11 +650,12 @@ static PyType_Slot bsem_slots[] = {
     { Py_tp_traverse, bsem_traverse },
     { Py_tp_clear, bsem_clear },
     { Py_tp_methods, bsem_methods },
+    { Py_tp_getset, bsem_getset },
     { 0, NULL },
 };
 
 PyType_Spec al_bounded_semaphore_spec = {
-    .name = "asynclocks._core.BoundedSemaphore",
+    .name = "asynclocks.BoundedSemaphore",
     .basicsize = sizeof(BoundedSemaphoreObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

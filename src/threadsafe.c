@@ -839,14 +839,14 @@ flag_is_set(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, 
 
 static PyMethodDef flag_methods[] = {
     { "wait", CMETH(flag_wait), METH_CM,
-      PyDoc_STR("wait($self, /)\n--\n\nWait until the flag is set, then clear it (a coroutine); "
+      PyDoc_STR("wait($self)\n--\n\nWait until the flag is set, then clear it (a coroutine); "
                 "return None.") },
     { "set", CMETH(flag_set), METH_CM,
-      PyDoc_STR("set($self, /)\n--\n\nRelease the longest-waiting task, or set the flag when none "
+      PyDoc_STR("set($self)\n--\n\nRelease the longest-waiting task, or set the flag when none "
                 "waits. Callable from any thread and from signal handlers.") },
-    { "clear", CMETH(flag_clear), METH_CM, PyDoc_STR("clear($self, /)\n--\n\nReset the flag.") },
+    { "clear", CMETH(flag_clear), METH_CM, PyDoc_STR("clear($self)\n--\n\nReset the flag.") },
     { "is_set", CMETH(flag_is_set), METH_CM,
-      PyDoc_STR("is_set($self, /)\n--\n\nReturn True if the flag is set.") },
+      PyDoc_STR("is_set($self)\n--\n\nReturn True if the flag is set.") },
     { NULL, NULL, 0, NULL },
 };
 
@@ -889,18 +889,17 @@ tsevent_is_set(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t narg
 
 static PyMethodDef tsevent_methods[] = {
     { "wait", CMETH(tsevent_wait), METH_CM,
-      PyDoc_STR("wait($self, /)\n--\n\nWait until the flag is set (a coroutine); return True.") },
+      PyDoc_STR("wait($self)\n--\n\nWait until the flag is set (a coroutine); return True.") },
     { "wait_sync", CMETH(event_wait_sync), METH_CM,
       PyDoc_STR(
-        "wait_sync($self, /, timeout=None)\n--\n\nBlock the calling thread until the flag is set "
+        "wait_sync($self, timeout=None)\n--\n\nBlock the calling thread until the flag is set "
         "or the timeout (seconds) passes; return the flag, as threading.Event.wait.") },
     { "set", CMETH(tsevent_set), METH_CM,
-      PyDoc_STR(
-        "set($self, /)\n--\n\nSet the flag and wake every waiting task and thread. Callable "
-        "from any thread and from signal handlers.") },
-    { "clear", CMETH(tsevent_clear), METH_CM, PyDoc_STR("clear($self, /)\n--\n\nReset the flag.") },
+      PyDoc_STR("set($self)\n--\n\nSet the flag and wake every waiting task and thread. Callable "
+                "from any thread and from signal handlers.") },
+    { "clear", CMETH(tsevent_clear), METH_CM, PyDoc_STR("clear($self)\n--\n\nReset the flag.") },
     { "is_set", CMETH(tsevent_is_set), METH_CM,
-      PyDoc_STR("is_set($self, /)\n--\n\nReturn True if the flag is set.") },
+      PyDoc_STR("is_set($self)\n--\n\nReturn True if the flag is set.") },
     { NULL, NULL, 0, NULL },
 };
 

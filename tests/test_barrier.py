@@ -56,10 +56,18 @@ def test_invalid_parties(barrier_impl):
             rec.snap("float", b)
         rec.snap("big", ns.Barrier(2**70))
 
+    # The message differs by patch release (3.13.0: "> 0", 3.13.18 and 3.14+:
+    # ">= 1"): the expectation is what the running stdlib says.
+    try:
+        asyncio.Barrier(0)
+    except ValueError as e:
+        message = str(e)
+    else:
+        pytest.fail("asyncio.Barrier(0) did not raise")
     ev = parity(scenario, barrier_impl)
     assert ev[:3] == [
-        ("zero", "raise", "builtins.ValueError", "parties must be > 0"),
-        ("negative", "raise", "builtins.ValueError", "parties must be > 0"),
+        ("zero", "raise", "builtins.ValueError", message),
+        ("negative", "raise", "builtins.ValueError", message),
         ("kw", "ok", "<object>"),
     ]
     assert ev[3] == ("missing", "raise", "builtins.TypeError")

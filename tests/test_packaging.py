@@ -63,7 +63,8 @@ def test_extension_is_active():
         cls = getattr(asynclocks, name)
         assert cls is getattr(_core, name)
         assert cls is not getattr(asyncio, name)
-        assert cls.__module__ == "asynclocks._core"
+        assert cls.__module__ == "asynclocks"
+        assert issubclass(cls, getattr(asyncio, name))
     ext = pathlib.Path(_core.__file__)
     assert ext.suffix in (".so", ".pyd"), f"asynclocks._core is not an extension module: {ext}"
     if not EDITABLE:
@@ -185,3 +186,15 @@ def test_stub_lists_every_exported_class():
     stub = (pathlib.Path(asynclocks.__file__).parent / "_core.pyi").read_text()
     for name in NAMES:
         assert f"class {name}" in stub, name
+
+
+def test_supported_versions_agree():
+    """`python -m asynclocks` and the installed package's classifiers name the
+    same supported versions, and the running interpreter is one of them."""
+    from asynclocks.__main__ import SUPPORTED_PYTHONS
+
+    classifiers = importlib.metadata.metadata("asynclocks").get_all("Classifier") or []
+    prefix = "Programming Language :: Python :: 3."
+    listed = tuple(c.rsplit(" :: ", 1)[1] for c in classifiers if c.startswith(prefix))
+    assert listed == SUPPORTED_PYTHONS
+    assert f"{sys.version_info[0]}.{sys.version_info[1]}" in SUPPORTED_PYTHONS

@@ -1,53 +1,19 @@
-"""C implementations of asyncio's synchronization primitives."""
+"""Type stubs for the C extension asynclocks._core."""
 
+import asyncio
 import sys
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable, Coroutine
 from types import TracebackType
-from typing import Any, Literal, TypeVar, final, type_check_only
+from typing import Any, Literal, TypeVar
 
 from typing_extensions import disjoint_base
 
 _T = TypeVar("_T")
 
-@final
-@type_check_only
-class Awaitable(Coroutine[Any, Any, _T]):
-    """The coroutine-like object returned by the coroutine methods.
-
-    Behaves as a coroutine object: await it, run it as a task, or drive it
-    with send(), throw() and close(). Nothing happens until it is awaited.
-    """
-
-    __name__: str
-    __qualname__: str
-    @property
-    def cr_running(self) -> bool:
-        """True while the awaitable is executing."""
-    @property
-    def cr_await(self) -> Any:
-        """The object it waits on (a future's iterator), or None."""
-    if sys.version_info >= (3, 11):
-        @property
-        def cr_suspended(self) -> bool:
-            """True while the awaitable is suspended at a future."""
-
-    def __await__(self) -> Generator[Any, None, _T]:
-        """Return an iterator for `await`."""
-    def send(self, value: Any, /) -> Any:
-        """Send a value into the awaitable; return the next yielded value or raise StopIteration."""
-    def throw(
-        self,
-        typ: type[BaseException] | BaseException,
-        val: Any = ...,
-        tb: TracebackType | None = ...,
-        /,
-    ) -> Any:
-        """Raise an exception inside; return the next yielded value or raise StopIteration."""
-    def close(self) -> None:
-        """Raise GeneratorExit inside the awaitable, running its clean-up."""
+# The classes subclass the running interpreter's asyncio classes.
 
 @disjoint_base
-class Lock:
+class Lock(asyncio.Lock):
     """A mutual-exclusion lock for asyncio tasks, behaving as asyncio.Lock.
 
     acquire() is a coroutine; `async with lock:` acquires and releases it.
@@ -57,26 +23,25 @@ class Lock:
     def __init__(self) -> None: ...
     def locked(self) -> bool:
         """Return True if the lock is acquired."""
-    def acquire(self) -> Awaitable[Literal[True]]:
+    async def acquire(self) -> Literal[True]:
         """Acquire the lock (a coroutine); wait until it is unlocked, then return True."""
     def release(self) -> None:
         """Release the lock and let the first waiter, if any, proceed.
 
         RuntimeError if the lock is not locked.
         """
-    def __aenter__(self) -> Awaitable[None]:
+    async def __aenter__(self) -> None:
         """Await acquire(); return None."""
-    def __aexit__(
+    async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-        /,
-    ) -> Awaitable[None]:
+    ) -> None:
         """Call release()."""
 
 @disjoint_base
-class Event:
+class Event(asyncio.Event):
     """An event flag for asyncio tasks, behaving as asyncio.Event.
 
     wait() blocks until set() makes the flag true; clear() resets it.
@@ -89,51 +54,47 @@ class Event:
         """Set the flag and wake every waiter."""
     def clear(self) -> None:
         """Reset the flag to false."""
-    def wait(self) -> Awaitable[Literal[True]]:
+    async def wait(self) -> Literal[True]:
         """Wait until the flag is true (a coroutine); return True."""
 
 @disjoint_base
-class Condition:
+class Condition(asyncio.Condition):
     """A condition variable for asyncio tasks, behaving as asyncio.Condition.
 
     With no lock, a new Lock is made; any lock with acquire(), release()
     and locked() is accepted.
     """
 
-    def __init__(self, lock: Any | None = None) -> None: ...
-    @property
-    def _lock(self) -> Any:
-        """The underlying lock."""
+    def __init__(self, lock: asyncio.Lock | None = None) -> None: ...
     def locked(self) -> bool:
         """The underlying lock's locked()."""
-    def acquire(self) -> Awaitable[Literal[True]]:
+    async def acquire(self) -> Literal[True]:
         """The underlying lock's acquire() (a coroutine)."""
     def release(self) -> None:
         """The underlying lock's release()."""
-    def wait(self) -> Awaitable[Literal[True]]:
+    async def wait(self) -> Literal[True]:
         """Release the lock, wait until notified, re-acquire the lock (a coroutine); return True.
 
         RuntimeError if the lock is not acquired.
         """
-    def wait_for(self, predicate: Callable[[], _T]) -> Awaitable[_T]:
+    async def wait_for(self, predicate: Callable[[], _T]) -> _T:
         """wait() until predicate() is true (a coroutine); return its last result."""
     def notify(self, n: int = 1) -> None:
         """Wake up to n waiters. RuntimeError if the lock is not acquired."""
     def notify_all(self) -> None:
         """Wake up every waiter. RuntimeError if the lock is not acquired."""
-    def __aenter__(self) -> Awaitable[None]:
+    async def __aenter__(self) -> None:
         """Await the lock's acquire(); return None."""
-    def __aexit__(
+    async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-        /,
-    ) -> Awaitable[None]:
+    ) -> None:
         """Call the lock's release()."""
 
 @disjoint_base
-class Semaphore:
+class Semaphore(asyncio.Semaphore):
     """A counting semaphore for asyncio tasks, behaving as asyncio.Semaphore.
 
     ValueError if value is negative.
@@ -142,52 +103,53 @@ class Semaphore:
     def __init__(self, value: int = 1) -> None: ...
     def locked(self) -> bool:
         """Return True if acquire() would not return at once."""
-    def acquire(self) -> Awaitable[Literal[True]]:
+    async def acquire(self) -> Literal[True]:
         """Acquire the semaphore (a coroutine); wait while the counter is zero, then return True."""
     def release(self) -> None:
         """Increment the counter and wake the first waiter, if any."""
-    def __aenter__(self) -> Awaitable[None]:
+    async def __aenter__(self) -> None:
         """Await acquire(); return None."""
-    def __aexit__(
+    async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-        /,
-    ) -> Awaitable[None]:
+    ) -> None:
         """Call release()."""
 
 @disjoint_base
-class BoundedSemaphore(Semaphore):
+class BoundedSemaphore(Semaphore, asyncio.BoundedSemaphore):
     """A semaphore that refuses to be released above its initial value.
 
     Behaves as asyncio.BoundedSemaphore.
     """
 
+    def __init__(self, value: int = 1) -> None: ...
     def release(self) -> None:
         """Increment the counter; ValueError if it would exceed the initial value."""
 
 if sys.version_info >= (3, 11):
     @disjoint_base
-    class Barrier:
+    class Barrier(asyncio.Barrier):
         """A barrier for a fixed number of asyncio tasks, behaving as asyncio.Barrier.
 
         ValueError if parties < 1.
         """
 
         def __init__(self, parties: int) -> None: ...
-        def __aenter__(self) -> Awaitable[int]:
+        # typeshed declares Self; asyncio.Barrier.__aenter__ returns wait()'s index
+        async def __aenter__(self) -> int:  # type: ignore[override]
             """Await wait(); return its index."""
-        def __aexit__(self, *args: object) -> Awaitable[None]:
+        async def __aexit__(self, *args: object) -> None:
             """Do nothing."""
-        def wait(self) -> Awaitable[int]:
+        async def wait(self) -> int:
             """Wait until `parties` tasks wait (a coroutine); return this task's index."""
-        def reset(self) -> Awaitable[None]:
+        async def reset(self) -> None:
             """Return the barrier to its empty state (a coroutine).
 
             Waiting tasks get BrokenBarrierError.
             """
-        def abort(self) -> Awaitable[None]:
+        async def abort(self) -> None:
             """Put the barrier into the broken state (a coroutine)."""
         @property
         def parties(self) -> int:
@@ -217,7 +179,7 @@ class ThreadSafeFlag:
         """
     def clear(self) -> None:
         """Reset the flag."""
-    def wait(self) -> Awaitable[None]:
+    def wait(self) -> Coroutine[Any, Any, None]:
         """Wait until the flag is set, then clear it (a coroutine); return None."""
 
 @disjoint_base
@@ -237,7 +199,7 @@ class ThreadSafeEvent:
         """
     def clear(self) -> None:
         """Reset the flag."""
-    def wait(self) -> Awaitable[Literal[True]]:
+    def wait(self) -> Coroutine[Any, Any, Literal[True]]:
         """Wait until the flag is set (a coroutine); return True."""
     def wait_sync(self, timeout: float | None = None) -> bool:
         """Block the calling thread until the flag is set or the timeout (seconds) passes.

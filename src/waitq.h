@@ -1,0 +1,46 @@
+/* The waiter queue (waitq.c). Included by asynclocks.h. */
+#ifndef ASYNCLOCKS_WAITQ_H
+#define ASYNCLOCKS_WAITQ_H
+
+/* What a primitive keeps once it first has to wait (the object holds a
+ * pointer to it, NULL before): the stdlib's `_waiters` and `_loop`. The
+ * queue is an actual collections.deque, created on first use as the
+ * stdlib's Lock and Semaphore do, and handed out as `_waiters`: what user
+ * code reads or does to it is what the C code sees. Beware: user code can
+ * put anything in it or empty it at any time; every access goes through
+ * the deque's own methods and checks the length again. */
+typedef struct {
+    PyObject *deque; /* collections.deque of waiter futures, or NULL */
+    PyObject *loop;  /* the loop the owner is bound to, or NULL */
+    struct AlState_ *st;
+} WaitQ;
+
+/* Number of entries; q may be NULL. */
+static inline Py_ssize_t
+wq_len(const WaitQ *q)
+{
+    /* A deque keeps its length in ob_size (`_waiters` only ever holds a
+     * collections.deque or a subclass of it). */
+    return q != NULL && q->deque != NULL ? Py_SIZE(q->deque) : 0;
+}
+
+/* New reference to entry i (0 <= i < wq_len(q)), or NULL with an error. */
+PyObject *wq_item(WaitQ *q, Py_ssize_t i);
+/* Create the WaitQ (without its deque) if it does not exist yet. 0, or -1
+ * with MemoryError. */
+int wq_reserve(struct AlState_ *st, WaitQ **qp);
+/* Create the deque if it does not exist yet (reserving *qp first). 0/-1. */
+int wq_ensure_deque(struct AlState_ *st, WaitQ **qp);
+/* deque.append(fut), creating the deque on first use (*qp is reserved).
+ * Returns 0, or -1 with an exception set. */
+int wq_append(WaitQ **qp, PyObject *fut);
+/* deque.remove(fut), keeping any exception already set: 1 if found, 0 if not (user code may have taken it out;
+ * any other error is reported as unraisable). Never fails. Beware: runs
+ * the entries' __eq__ (identity for futures). */
+int wq_remove(WaitQ *q, PyObject *fut);
+/* Free the WaitQ and drop its references; *qp becomes NULL. */
+void wq_clear(WaitQ **qp);
+/* Visit the deque and the loop (tp_traverse helper). */
+int wq_traverse(WaitQ *q, visitproc visit, void *arg);
+
+#endif
