@@ -52,15 +52,15 @@ int
 cond_notify_n(AlState *st, ConditionObject *self, Py_ssize_t n)
 {
     Py_ssize_t idx = 0;
-    /* Beware: done()/set_result() can run Python code; re-read the queue. */
-    for (Py_ssize_t i = 0; i < wq_len(self->waiters); i++) {
-        if (idx >= n) {
-            break;
-        }
-        PyObject *fut = wq_item(self->waiters, i);
-        if (fut == NULL) {
-            return -1;
-        }
+    /* `for fut in self._waiters`, as the stdlib: Python code run by
+     * done()/set_result() that changes the deque makes its iterator raise
+     * RuntimeError, as there. */
+    PyObject *it = wq_iter(self->waiters);
+    if (it == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    PyObject *fut;
+    while (idx < n && (fut = PyIter_Next(it)) != NULL) {
         int done = al_fut_done(st, fut);
         if (done == 0) {
             idx++;
@@ -68,10 +68,12 @@ cond_notify_n(AlState *st, ConditionObject *self, Py_ssize_t n)
         }
         Py_DECREF(fut);
         if (done < 0) {
+            Py_DECREF(it);
             return -1;
         }
     }
-    return 0;
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : 0;
 }
 
 int

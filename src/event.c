@@ -46,20 +46,24 @@ event_set(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyOb
         Py_RETURN_NONE;
     }
     self->value = 1;
-    /* Beware: done()/set_result() can run Python code that adds or removes
-     * waiters; walk by index and re-read the queue each time. */
-    for (Py_ssize_t i = 0; i < wq_len(self->waiters); i++) {
-        PyObject *fut = wq_item(self->waiters, i);
-        if (fut == NULL) {
-            return NULL;
-        }
+    /* `for fut in self._waiters`, as the stdlib: if done()/set_result() run
+     * Python code that adds or removes waiters, the deque's iterator raises
+     * RuntimeError, as the stdlib's loop does. */
+    PyObject *it = wq_iter(self->waiters);
+    if (it == NULL) {
+        return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    }
+    PyObject *fut;
+    while ((fut = PyIter_Next(it)) != NULL) {
         int rc = al_fut_set_result_if_pending(st, fut, Py_True);
         Py_DECREF(fut);
         if (rc < 0) {
+            Py_DECREF(it);
             return NULL;
         }
     }
-    Py_RETURN_NONE;
+    Py_DECREF(it);
+    return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
 }
 
 static PyObject *

@@ -12,6 +12,15 @@ wq_item(WaitQ *q, Py_ssize_t i)
     return PySequence_GetItem(q->deque, i);
 }
 
+PyObject *
+wq_iter(WaitQ *q)
+{
+    if (q == NULL || q->deque == NULL) {
+        return NULL;
+    }
+    return PyObject_GetIter(q->deque);
+}
+
 int
 wq_reserve(AlState *st, WaitQ **qp)
 {

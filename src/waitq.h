@@ -26,6 +26,11 @@ wq_len(const WaitQ *q)
 
 /* New reference to entry i (0 <= i < wq_len(q)), or NULL with an error. */
 PyObject *wq_item(WaitQ *q, Py_ssize_t i);
+/* New reference to an iterator over the waiting futures, as the stdlib's
+ * `for fut in self._waiters` (O(1) a step, where wq_item is O(i) on a
+ * deque; mutating the deque meanwhile raises RuntimeError, as there). NULL
+ * without an exception when there is no deque, with one on error. */
+PyObject *wq_iter(WaitQ *q);
 /* Create the WaitQ (without its deque) if it does not exist yet. 0, or -1
  * with MemoryError. */
 int wq_reserve(struct AlState_ *st, WaitQ **qp);
