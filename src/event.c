@@ -125,15 +125,7 @@ event_get_value(PyObject *self, void *Py_UNUSED(closure))
 static int
 event_set_value(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
 {
-    int b = value == NULL ? -1 : PyObject_IsTrue(value);
-    if (b < 0) {
-        if (value == NULL) {
-            PyErr_SetString(PyExc_AttributeError, "cannot delete attribute '_value'");
-        }
-        return -1;
-    }
-    ((EventObject *)self)->value = (char)b;
-    return 0;
+    return al_set_flag_attr(value, "_value", &((EventObject *)self)->value);
 }
 
 static PyGetSetDef event_getset[] = {

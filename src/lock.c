@@ -191,15 +191,7 @@ lock_get_locked(PyObject *self, void *Py_UNUSED(closure))
 static int
 lock_set_locked(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
 {
-    int b = value == NULL ? -1 : PyObject_IsTrue(value);
-    if (b < 0) {
-        if (value == NULL) {
-            PyErr_SetString(PyExc_AttributeError, "cannot delete attribute '_locked'");
-        }
-        return -1;
-    }
-    ((LockObject *)self)->locked = (char)b;
-    return 0;
+    return al_set_flag_attr(value, "_locked", &((LockObject *)self)->locked);
 }
 
 static PyGetSetDef lock_getset[] = {

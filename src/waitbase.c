@@ -299,3 +299,18 @@ al_aenter_acquire(AlState *st, PyObject *self, const char *name)
     }
     return aw;
 }
+
+int
+al_set_flag_attr(PyObject *value, const char *name, char *flag)
+{
+    if (value == NULL) {
+        PyErr_Format(PyExc_AttributeError, "cannot delete attribute '%s'", name);
+        return -1;
+    }
+    int b = PyObject_IsTrue(value);
+    if (b < 0) {
+        return -1;
+    }
+    *flag = (char)b;
+    return 0;
+}

@@ -49,6 +49,10 @@ PyObject *al_setstate_dict(PyObject *self, PyObject *state);
 /* __reduce__ and __setstate__ of a primitive whose state is one flag. */
 PyObject *al_reduce_flag(PyObject *self, int flag);
 PyObject *al_setstate_flag(PyObject *self, PyObject *state, char *flag);
+/* Setter of a private flag attribute (`lock._locked`, `ev._value`): stores
+ * bool(value) in *flag; deleting raises AttributeError naming `name`.
+ * 0 or -1. */
+int al_set_flag_attr(PyObject *value, const char *name, char *flag);
 
 /* __aexit__ of a subclass instance: an awaitable that calls
  * self.release() when driven (the stdlib's _ContextManagerMixin). */
