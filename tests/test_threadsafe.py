@@ -4,7 +4,13 @@ handlers, timeouts, cancellation at every point, and a bounded stress test.
 Where asyncio.Event is comparable (one loop), ThreadSafeEvent's traces are
 checked against the stdlib's with the parity helpers; wait_sync() against
 threading.Event.wait; the flag against the issue's specification (MicroPython's
-ThreadSafeFlag generalised to several waiters)."""
+ThreadSafeFlag generalised to several waiters).
+
+Every test runs against both implementations (the ``ts`` fixture): the C types
+of ``asynclocks._core`` (when the extension is in use) and the pure-Python ones
+of ``asynclocks._threadsafe`` (always; the package exports them when the
+extension is not used). Checks of a detail of one implementation only say so
+(``C_ONLY`` / ``PY_ONLY``)."""
 
 from __future__ import annotations
 
@@ -25,14 +31,35 @@ import pytest
 from paritylib import parity, steps
 from threadsafelib import DEADLINE, LoopThread, until, waiters
 
-pytestmark = pytest.mark.skipif(
-    asynclocks.IMPLEMENTATION != "c", reason="ThreadSafeFlag/ThreadSafeEvent need the C extension"
-)
-
-Flag = getattr(asynclocks, "ThreadSafeFlag", None)
-TSEvent = getattr(asynclocks, "ThreadSafeEvent", None)
-TS_NS = types.SimpleNamespace(name="asynclocks.ThreadSafeEvent", Event=TSEvent)
 HAS_SIGUSR1 = hasattr(signal, "SIGUSR1") and hasattr(signal, "pthread_kill")
+TS_IMPLS = ["c", "python"]
+
+
+def ts_namespace(name):
+    """The two classes of one implementation ("c" or "python")."""
+    if name == "c":
+        if asynclocks.IMPLEMENTATION != "c":
+            pytest.skip(f"the C extension is not in use: {asynclocks.IMPORT_ERROR}")
+        from asynclocks import _core as mod
+    else:
+        from asynclocks import _threadsafe as mod
+    return types.SimpleNamespace(
+        name=name,
+        module=mod,
+        Flag=mod.ThreadSafeFlag,
+        Event=mod.ThreadSafeEvent,
+        ThreadSafeFlag=mod.ThreadSafeFlag,
+        ThreadSafeEvent=mod.ThreadSafeEvent,
+        parity_ns=types.SimpleNamespace(
+            name=f"asynclocks.ThreadSafeEvent ({name})", Event=mod.ThreadSafeEvent
+        ),
+    )
+
+
+@pytest.fixture(params=TS_IMPLS)
+def ts(request):
+    """ThreadSafeFlag/ThreadSafeEvent of one implementation: C, pure Python."""
+    return ts_namespace(request.param)
 
 
 def run(flavour, coro):
@@ -44,8 +71,8 @@ def run(flavour, coro):
 
 
 @pytest.mark.parametrize("cls", ["ThreadSafeFlag", "ThreadSafeEvent"])
-def test_api_basics(cls):
-    tp = getattr(asynclocks, cls)
+def test_api_basics(ts, cls):
+    tp = getattr(ts, cls)
     assert cls in asynclocks.__all__
     obj = tp()
     assert obj.is_set() is False
@@ -85,9 +112,9 @@ def test_api_basics(cls):
     aw.close()
 
 
-def test_wait_is_a_coroutine_tasks_accept(flavour):
+def test_wait_is_a_coroutine_tasks_accept(ts, flavour):
     async def main():
-        f, e = Flag(), TSEvent()
+        f, e = ts.Flag(), ts.Event()
         f.set()
         e.set()
         t1 = asyncio.create_task(f.wait())
@@ -100,11 +127,11 @@ def test_wait_is_a_coroutine_tasks_accept(flavour):
     assert run(flavour, main())
 
 
-def test_no_running_loop():
-    aw = Flag().wait()
+def test_no_running_loop(ts):
+    aw = ts.Flag().wait()
     with pytest.raises(RuntimeError, match="no running event loop"):
         aw.send(None)
-    f = Flag()
+    f = ts.Flag()
     f.set()
     aw = f.wait()
     with pytest.raises(StopIteration):  # set: returns without a loop
@@ -116,9 +143,9 @@ def test_no_running_loop():
 # ThreadSafeFlag, one loop
 
 
-def test_flag_consumed_by_wait(flavour):
+def test_flag_consumed_by_wait(ts, flavour):
     async def main():
-        f = Flag()
+        f = ts.Flag()
         f.set()
         f.set()  # setting a set flag changes nothing
         assert await f.wait() is None
@@ -131,9 +158,9 @@ def test_flag_consumed_by_wait(flavour):
     assert run(flavour, main())
 
 
-def test_flag_fifo_one_waiter_per_set(flavour):
+def test_flag_fifo_one_waiter_per_set(ts, flavour):
     async def main():
-        f = Flag()
+        f = ts.Flag()
         woken = []
 
         async def w(i):
@@ -156,9 +183,9 @@ def test_flag_fifo_one_waiter_per_set(flavour):
     assert run(flavour, main())
 
 
-def test_flag_cancelled_before_grant_consumes_nothing(flavour):
+def test_flag_cancelled_before_grant_consumes_nothing(ts, flavour):
     async def main():
-        f = Flag()
+        f = ts.Flag()
         t1 = asyncio.create_task(f.wait())
         t2 = asyncio.create_task(f.wait())
         await steps(2)
@@ -183,7 +210,7 @@ def test_flag_cancelled_before_grant_consumes_nothing(flavour):
 
 @pytest.mark.parametrize("when", ["in-task", "before-callback", "after-callback"])
 @pytest.mark.parametrize("next_waiter", [True, False])
-def test_flag_cancelled_after_grant_passes_it_on(flavour, when, next_waiter):
+def test_flag_cancelled_after_grant_passes_it_on(ts, flavour, when, next_waiter):
     """Granted the flag, cancelled before resuming: the flag goes to the next
     waiter, or stays set; never lost, never given twice. set() inside a task
     of the waiter's loop completes the waiter's future at once ("in-task");
@@ -193,7 +220,7 @@ def test_flag_cancelled_after_grant_passes_it_on(flavour, when, next_waiter):
 
     async def main():
         loop = asyncio.get_running_loop()
-        f = Flag()
+        f = ts.Flag()
         t1 = asyncio.create_task(f.wait())
         t2 = asyncio.create_task(f.wait()) if next_waiter else None
         await steps(2)
@@ -232,14 +259,14 @@ class _HookLoop(asyncio.SelectorEventLoop):
 
 
 @pytest.mark.parametrize("outcome", ["consumed", "cancelled", "cancelled-next-waiter"])
-def test_flag_waiter_finishes_during_handoff(outcome):
+def test_flag_waiter_finishes_during_handoff(ts, outcome):
     """The waiter finishes while set() is still handing the flag over (its
     node HANDING): consumed, the flag is not passed on; cancelled, set()
     passes it on (to the next waiter, or sets it)."""
 
     async def main():
         loop = asyncio.get_running_loop()
-        f = Flag()
+        f = ts.Flag()
         aw = f.wait()
         aw.send(None)  # suspended on its future: the first waiter
         t2 = asyncio.ensure_future(f.wait()) if outcome == "cancelled-next-waiter" else None
@@ -280,9 +307,9 @@ def test_flag_waiter_finishes_during_handoff(outcome):
         loop.close()
 
 
-def test_flag_wait_for_timeout_then_set(flavour):
+def test_flag_wait_for_timeout_then_set(ts, flavour):
     async def main():
-        f = Flag()
+        f = ts.Flag()
         for _ in range(3):
             with pytest.raises(asyncio.TimeoutError):
                 await asyncio.wait_for(f.wait(), 0.001)
@@ -295,9 +322,9 @@ def test_flag_wait_for_timeout_then_set(flavour):
     assert run(flavour, main())
 
 
-def test_flag_close_unstarted_and_suspended():
+def test_flag_close_unstarted_and_suspended(ts):
     async def main():
-        f = Flag()
+        f = ts.Flag()
         aw = f.wait()
         aw.close()  # never started: nothing queued
         aw = f.wait()
@@ -316,9 +343,9 @@ def test_flag_close_unstarted_and_suspended():
 # Threads and several loops
 
 
-def test_flag_set_from_thread_wakes_task(flavour):
+def test_flag_set_from_thread_wakes_task(ts, flavour):
     async def main():
-        f = Flag()
+        f = ts.Flag()
         t = asyncio.create_task(f.wait())
         await steps(2)
         th = threading.Thread(target=f.set)
@@ -330,20 +357,20 @@ def test_flag_set_from_thread_wakes_task(flavour):
     assert run(flavour, main()) is False
 
 
-def test_event_set_from_thread_wakes_task(flavour):
+def test_event_set_from_thread_wakes_task(ts, flavour):
     async def main():
-        e = TSEvent()
-        ts = [asyncio.create_task(e.wait()) for _ in range(3)]
+        e = ts.Event()
+        tasks = [asyncio.create_task(e.wait()) for _ in range(3)]
         await steps(2)
         threading.Timer(0.01, e.set).start()
-        return await asyncio.wait_for(asyncio.gather(*ts), DEADLINE)
+        return await asyncio.wait_for(asyncio.gather(*tasks), DEADLINE)
 
     assert run(flavour, main()) == [True, True, True]
 
 
-def test_flag_waiters_on_several_loops_exactly_one_per_set():
+def test_flag_waiters_on_several_loops_exactly_one_per_set(ts):
     flavours = paritylib.LOOP_FLAVOURS * 2
-    f = Flag()
+    f = ts.Flag()
     woken = []
     lock = threading.Lock()
 
@@ -380,8 +407,8 @@ def test_flag_waiters_on_several_loops_exactly_one_per_set():
             lt.close()
 
 
-def test_event_wakes_tasks_of_several_loops_and_threads():
-    e = TSEvent()
+def test_event_wakes_tasks_of_several_loops_and_threads(ts):
+    e = ts.Event()
     loops = [LoopThread(fl) for fl in paritylib.LOOP_FLAVOURS * 2]
     results = []
     try:
@@ -403,8 +430,8 @@ def test_event_wakes_tasks_of_several_loops_and_threads():
             lt.close()
 
 
-def test_task_to_thread_handoff(flavour):
-    e = TSEvent()
+def test_task_to_thread_handoff(ts, flavour):
+    e = ts.Event()
     got = []
     th = threading.Thread(target=lambda: got.append(e.wait_sync()))
     th.start()
@@ -418,8 +445,8 @@ def test_task_to_thread_handoff(flavour):
     assert got == [True]
 
 
-def test_set_while_loop_closed_does_not_raise(flavour):
-    f, e = Flag(), TSEvent()
+def test_set_while_loop_closed_does_not_raise(ts, flavour):
+    f, e = ts.Flag(), ts.Event()
     dead = LoopThread(flavour)
     dead_f = dead.submit(f.wait())
     dead_e = dead.submit(e.wait())
@@ -446,8 +473,8 @@ def test_set_while_loop_closed_does_not_raise(flavour):
     assert destroyed == ["Task was destroyed but it is pending!"] * 2
 
 
-def test_stopped_loop_gets_the_wakeup_when_restarted():
-    f = Flag()
+def test_stopped_loop_gets_the_wakeup_when_restarted(ts):
+    f = ts.Flag()
     lt = LoopThread()
     try:
         fu = lt.submit(f.wait())
@@ -518,8 +545,8 @@ async def ev_cancel_after_set(ns, rec):
 
 
 @pytest.mark.parametrize("scenario", [ev_basic, ev_waiters, ev_timeouts, ev_cancel_after_set])
-def test_event_parity_with_asyncio_event(scenario, flavour):
-    parity(scenario, TS_NS, flavour)
+def test_event_parity_with_asyncio_event(ts, scenario, flavour):
+    parity(scenario, ts.parity_ns, flavour)
 
 
 # ---------------------------------------------------------------------------
@@ -537,10 +564,10 @@ def _outcome(fn, *args):
     "timeout", [None, 0, 0.0, -1, -0.5, 0.01, 1, float("nan"), True, False, "x", 1e300]
 )
 @pytest.mark.parametrize("is_set", [False, True])
-def test_wait_sync_like_threading_event(timeout, is_set):
+def test_wait_sync_like_threading_event(ts, timeout, is_set):
     if timeout is None and not is_set:
         pytest.skip("blocks forever (covered by the threaded tests)")
-    a, b = TSEvent(), threading.Event()
+    a, b = ts.Event(), threading.Event()
     if is_set:
         a.set()
         b.set()
@@ -559,25 +586,25 @@ def test_wait_sync_like_threading_event(timeout, is_set):
     assert actual == expected
 
 
-def test_wait_sync_arguments():
-    e = TSEvent()
+def test_wait_sync_arguments(ts):
+    e = ts.Event()
     with pytest.raises(TypeError):
         e.wait_sync(1, 2)
     with pytest.raises(TypeError):
         e.wait_sync(tmo=1)
 
 
-def test_wait_sync_timeout_elapses():
-    e = TSEvent()
+def test_wait_sync_timeout_elapses(ts):
+    e = ts.Event()
     t0 = time.monotonic()
     assert e.wait_sync(0.02) is False
     assert time.monotonic() - t0 >= 0.015  # it did block (lower bound only)
     assert waiters(e) == 0
 
 
-def test_wait_sync_in_running_loop(flavour):
+def test_wait_sync_in_running_loop(ts, flavour):
     async def main():
-        e = TSEvent()
+        e = ts.Event()
         with pytest.raises(RuntimeError, match=r"await ev\.wait\(\)"):
             e.wait_sync()
         with pytest.raises(RuntimeError, match=r"await ev\.wait\(\)"):
@@ -594,11 +621,11 @@ def test_wait_sync_in_running_loop(flavour):
 
 @pytest.mark.skipif(not HAS_SIGUSR1, reason="needs SIGUSR1 and pthread_kill")
 @pytest.mark.parametrize("impl", ["threading", "asynclocks"])
-def test_wait_sync_interrupted_by_signal_handler(impl):
+def test_wait_sync_interrupted_by_signal_handler(ts, impl):
     """A handler that raises interrupts the wait; one that sets the event
     wakes it: as threading.Event.wait."""
     assert threading.current_thread() is threading.main_thread()
-    ev = threading.Event() if impl == "threading" else TSEvent()
+    ev = threading.Event() if impl == "threading" else ts.Event()
     wait = ev.wait if impl == "threading" else ev.wait_sync
 
     class Boom(Exception):
@@ -627,10 +654,10 @@ def test_wait_sync_interrupted_by_signal_handler(impl):
 @pytest.mark.skipif(not HAS_SIGUSR1, reason="needs SIGUSR1 and pthread_kill")
 @pytest.mark.parametrize("how", ["signal.signal", "add_signal_handler"])
 @pytest.mark.parametrize("cls", ["ThreadSafeFlag", "ThreadSafeEvent"])
-def test_signal_handler_wakes_task(flavour, how, cls):
+def test_signal_handler_wakes_task(ts, flavour, how, cls):
     """The loop sleeps in select(); the handler's set() must wake it (with
     signal.signal, PEP 475 retries the select after the handler)."""
-    obj = getattr(asynclocks, cls)()
+    obj = getattr(ts, cls)()
     main_id = threading.get_ident()
 
     async def main():
@@ -656,8 +683,8 @@ def test_signal_handler_wakes_task(flavour, how, cls):
 
 
 @pytest.mark.skipif(not HAS_SIGUSR1, reason="needs SIGUSR1")
-def test_os_kill_from_loop_thread_wakes_task(flavour):
-    f = Flag()
+def test_os_kill_from_loop_thread_wakes_task(ts, flavour):
+    f = ts.Flag()
 
     async def main():
         old = signal.signal(signal.SIGUSR1, lambda s, fr: f.set())
@@ -677,12 +704,12 @@ def test_os_kill_from_loop_thread_wakes_task(flavour):
 # Stress: several threads set and clear while tasks (two loops) and threads wait
 
 
-def test_stress_flag_no_lost_no_double():
+def test_stress_flag_no_lost_no_double(ts):
     """Producers add items to a counter then set(); consumers on two loops
     take items after each wake-up, with random cancellations. Every item must
     be consumed (no lost wake-up) and wake-ups never exceed set() calls (no
     double wake-up)."""
-    f = Flag()
+    f = ts.Flag()
     lock = threading.Lock()
     state = {"pending": 0, "consumed": 0, "wakes": 0, "sets": 0}
     producers, per_producer = 3, 300
@@ -737,11 +764,11 @@ def test_stress_flag_no_lost_no_double():
             lt.close()
 
 
-def test_stress_event_set_clear_many_waiters():
+def test_stress_event_set_clear_many_waiters(ts):
     """Threads set and clear; tasks on two loops and threads wait in rounds.
     At the end one set() must release every waiter (no lost wake-up) and each
     wait returns True exactly once."""
-    e = TSEvent()
+    e = ts.Event()
     stop = threading.Event()
     counts = {"task": 0, "thread": 0}
     lock = threading.Lock()
@@ -796,6 +823,7 @@ def test_stress_event_set_clear_many_waiters():
 # The README's examples are runnable programs
 
 
+@pytest.mark.parametrize("which", TS_IMPLS)
 @pytest.mark.parametrize(
     "name, output",
     [
@@ -803,7 +831,9 @@ def test_stress_event_set_clear_many_waiters():
         ("threadsafe-signal", "reloading configuration\n"),
     ],
 )
-def test_readme_examples(name, output):
+def test_readme_examples(name, output, which):
+    """Run as written, with the C types and (ASYNCLOCKS_NO_EXTENSIONS=1) the
+    pure-Python ones."""
     import re
     import subprocess
 
@@ -816,8 +846,21 @@ def test_readme_examples(name, output):
         text = fh.read()
     m = re.search(rf"<!-- example: {name} -->\n```python\n(.*?)```", text, re.S)
     assert m is not None, name
+    ns = ts_namespace(which)
+    env = dict(os.environ)
+    if which == "python":
+        env["ASYNCLOCKS_NO_EXTENSIONS"] = "1"
+    check = (
+        "import asynclocks\n"
+        f"assert asynclocks.ThreadSafeFlag.__module__ == {ns.Flag.__module__!r}\n"
+        f"assert asynclocks.ThreadSafeEvent.__module__ == {ns.Event.__module__!r}\n"
+    )
     proc = subprocess.run(
-        [sys.executable, "-c", m.group(1)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", check + m.group(1)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == output
