@@ -127,6 +127,39 @@ def test_wait_is_a_coroutine_tasks_accept(ts, flavour):
     assert run(flavour, main())
 
 
+def test_package_exports_the_active_implementation():
+    """asynclocks.ThreadSafeFlag/ThreadSafeEvent: the C types when the extension
+    is in use, the pure-Python ones otherwise; always in __all__."""
+    from asynclocks import _threadsafe
+
+    for name in ("ThreadSafeFlag", "ThreadSafeEvent"):
+        assert name in asynclocks.__all__ and name in dir(asynclocks)
+        if asynclocks.IMPLEMENTATION == "c":
+            from asynclocks import _core
+
+            assert getattr(asynclocks, name) is getattr(_core, name)
+        else:
+            assert getattr(asynclocks, name) is getattr(_threadsafe, name)
+
+
+def test_module_names(ts):
+    """An implementation detail (the class's module), one per implementation."""
+    expected = {"c": "asynclocks._core", "python": "asynclocks._threadsafe"}[ts.name]
+    assert ts.Flag.__module__ == ts.Event.__module__ == expected
+    assert repr(ts.Flag()).startswith(f"<{expected}.ThreadSafeFlag object at ")
+
+
+def test_same_public_methods():
+    """Both implementations have the same public methods."""
+    impls = [ts_namespace("python")]
+    if asynclocks.IMPLEMENTATION == "c":
+        impls.append(ts_namespace("c"))
+    for cls in ("ThreadSafeFlag", "ThreadSafeEvent"):
+        expected = {"wait", "set", "clear", "is_set"} | ({"wait_sync"} if "Event" in cls else set())
+        for ns in impls:
+            assert {n for n in dir(getattr(ns, cls)) if not n.startswith("_")} == expected
+
+
 def test_no_running_loop(ts):
     aw = ts.Flag().wait()
     with pytest.raises(RuntimeError, match="no running event loop"):
@@ -698,6 +731,132 @@ def test_os_kill_from_loop_thread_wakes_task(ts, flavour):
         return f.is_set()
 
     assert run(flavour, main()) is False
+
+
+# ---------------------------------------------------------------------------
+# The pure-Python implementation interrupted inside its own critical sections
+#
+# Python code can be interrupted between two bytecodes by a signal handler (or
+# a finalizer) running in the same thread; the C implementation cannot (no
+# Python code runs while its mutex is held). A trace function runs at exactly
+# those points, deterministically: it plays the handler at the k-th line of
+# asynclocks._threadsafe's code that the operation executes, for every k.
+
+
+def _py_lines(fn, handler=None, at=-1):
+    """Run fn() tracing asynclocks._threadsafe's lines; call handler() at line
+    number `at` (0-based). Return (lines executed, whether handler ran)."""
+    from asynclocks import _threadsafe
+
+    count = [0]
+    fired = [False]
+
+    def local(frame, event, arg):
+        if event == "line":
+            if count[0] == at and handler is not None:
+                fired[0] = True
+                handler()  # tracing is off while a trace function runs
+            count[0] += 1
+        return local
+
+    def tracer(frame, event, arg):
+        return local if frame.f_code.co_filename == _threadsafe.__file__ else None
+
+    old = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        fn()
+    finally:
+        sys.settrace(old)
+    return count[0], fired[0]
+
+
+def _flag_waiters(f, n):
+    """A stopped loop with n tasks queued on f.wait()."""
+    loop = asyncio.new_event_loop()
+    tasks = [loop.create_task(f.wait()) for _ in range(n)]
+    loop.run_until_complete(steps(2))
+    assert waiters(f) == n
+    return loop, tasks
+
+
+def _finish(loop, tasks):
+    """Cancel what is left and close the loop."""
+    for t in tasks:
+        t.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    loop.close()
+
+
+@pytest.mark.parametrize("n_waiters", [0, 1, 2, 3])
+def test_py_flag_set_interrupted_by_set(n_waiters):
+    """A handler's set() at every point of another set(): two sets, as if one
+    ran after the other (no deadlock, no lost or double wake-up)."""
+    mod = ts_namespace("python")
+    f = mod.Flag()
+    loop, tasks = _flag_waiters(f, n_waiters)
+    total, _ = _py_lines(f.set)
+    _finish(loop, tasks)
+    assert total > 0
+    for k in range(total):
+        f = mod.Flag()
+        loop, tasks = _flag_waiters(f, n_waiters)
+        _, fired = _py_lines(f.set, f.set, k)
+        assert fired
+        try:
+            loop.run_until_complete(steps(6))
+            woken = sum(t.done() for t in tasks)
+            assert woken == min(2, n_waiters), (k, woken)
+            assert f.is_set() is (n_waiters < 2), k
+            assert waiters(f) == max(0, n_waiters - 2), k
+        finally:
+            _finish(loop, tasks)
+
+
+@pytest.mark.parametrize("what", ["repr", "wait_sync-poll", "event-set"])
+def test_py_event_interrupted_by_set(what):
+    """A handler's set() at every point of the event's own operations."""
+    mod = ts_namespace("python")
+
+    def setup():
+        e = mod.Event()
+        loop = asyncio.new_event_loop()
+        tasks = [loop.create_task(e.wait()) for _ in range(2)]
+        loop.run_until_complete(steps(2))
+        op = {"repr": lambda: repr(e), "wait_sync-poll": lambda: e.wait_sync(0), "event-set": e.set}
+        return e, loop, tasks, op[what]
+
+    e, loop, tasks, op = setup()
+    total, _ = _py_lines(op)
+    _finish(loop, tasks)
+    assert total > 0
+    for k in range(total):
+        e, loop, tasks, op = setup()
+        _, fired = _py_lines(op, e.set, k)
+        assert fired
+        try:
+            assert e.is_set()
+            loop.run_until_complete(steps(4))
+            assert [t.result() for t in tasks] == [True, True], k
+            assert waiters(e) == 0
+        finally:
+            _finish(loop, tasks)
+
+
+def test_py_wait_sync_interrupted_by_set():
+    """A handler sets the event at every point of a blocking wait_sync(): it
+    returns True (never blocks for the DEADLINE)."""
+    mod = ts_namespace("python")
+    e = mod.Event()
+    e.set()
+    total, _ = _py_lines(lambda: e.wait_sync(DEADLINE))  # lines up to the flag check
+    for k in range(total):
+        e = mod.Event()
+        got = []
+        _, fired = _py_lines(lambda e=e, got=got: got.append(e.wait_sync(DEADLINE)), e.set, k)
+        assert fired and got == [True], k
+        assert waiters(e) == 0
 
 
 # ---------------------------------------------------------------------------

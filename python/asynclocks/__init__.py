@@ -58,8 +58,9 @@ IMPORT_ERROR: ImportError | None = None
 """Why the C extension is not used (failed import, free-threaded build); None
 when it is, or when ``ASYNCLOCKS_NO_EXTENSIONS`` asked for the fallback."""
 
-IMPLEMENTATION: _typing.Literal["c", "stdlib"]
-"""``"c"`` when the C extension is in use, ``"stdlib"`` for the fallback."""
+if _typing.TYPE_CHECKING:  # (3.14+ evaluates module annotations on access, after `del _typing`)
+    IMPLEMENTATION: _typing.Literal["c", "stdlib"]
+    """``"c"`` when the C extension is in use, ``"stdlib"`` for the fallback."""
 
 if _typing.TYPE_CHECKING:
     from asynclocks._core import (

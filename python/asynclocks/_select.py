@@ -25,8 +25,11 @@ def env_flag(env: Mapping[str, str], name: str) -> bool:
     return env.get(name, "") not in ("", "0")
 
 
-def gil_disabled_build(get_config_var: Callable[[str], object] = sysconfig.get_config_var) -> bool:
-    """True on a free-threaded build (``Py_GIL_DISABLED`` in the build's configuration)."""
+def gil_disabled_build(get_config_var: Callable[[str], object] | None = None) -> bool:
+    """True on a free-threaded build (``Py_GIL_DISABLED`` in the build's
+    configuration; ``sysconfig.get_config_var`` unless another is given)."""
+    if get_config_var is None:
+        get_config_var = sysconfig.get_config_var
     return bool(get_config_var("Py_GIL_DISABLED"))
 
 
@@ -56,7 +59,10 @@ def choose(
 
 def import_failed(exc: BaseException) -> str:
     """The reason given when the extension was wanted but its import failed."""
-    return f"the C extension asynclocks._core could not be imported ({exc}); asyncio's classes are used"
+    return (
+        f"the C extension asynclocks._core could not be imported ({exc}); "
+        "asyncio's classes are used"
+    )
 
 
 def after_fallback(env: Mapping[str, str], reason: str) -> tuple[str, str]:

@@ -196,9 +196,7 @@ class _ThreadSafeBase:
         return f"<{object.__repr__(self)[1:-1]} [{extra}]>"
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        raise TypeError(
-            f"cannot pickle '{type(self).__module__}.{type(self).__qualname__}' object"
-        )
+        raise TypeError(f"cannot pickle '{type(self).__module__}.{type(self).__qualname__}' object")
 
     # -- await wait() ----------------------------------------------------
 
