@@ -273,3 +273,34 @@ def test_implementation_values():
         assert asynclocks.ThreadSafeFlag.__module__ == "asynclocks._core"
     else:
         assert asynclocks.ThreadSafeFlag.__module__ == "asynclocks._threadsafe"
+
+
+# ---------------------------------------------------------------------------
+# Release builds: no free-threaded wheel
+
+
+def test_cibuildwheel_selects_no_free_threaded_build():
+    """[tool.cibuildwheel] selects cp310-cp315 and none of their free-threaded
+    variants (cp313t, cp314t...: cibuildwheel builds cp314t by default unless
+    the selectors exclude it), and does not enable them."""
+    import fnmatch
+    import pathlib
+
+    tomllib = pytest.importorskip("tomllib")
+    pyproject = pathlib.Path(__file__).resolve().parent.parent / "pyproject.toml"
+    if not pyproject.is_file():
+        pytest.skip("pyproject.toml not found next to the tests")
+    cfg = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["cibuildwheel"]
+    build, skip = cfg["build"].split(), cfg["skip"].split()
+    enable = cfg.get("enable", [])
+    assert not any("freethreading" in e for e in ([enable] if isinstance(enable, str) else enable))
+
+    def selected(identifier):
+        return any(fnmatch.fnmatch(identifier, p) for p in build) and not any(
+            fnmatch.fnmatch(identifier, p) for p in skip
+        )
+
+    for minor in range(10, 16):
+        for plat in ("manylinux_x86_64", "manylinux_aarch64", "macosx_arm64", "win_amd64"):
+            assert selected(f"cp3{minor}-{plat}"), f"cp3{minor}-{plat}"
+            assert not selected(f"cp3{minor}t-{plat}"), f"cp3{minor}t-{plat}"
