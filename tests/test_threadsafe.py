@@ -859,6 +859,36 @@ def test_py_wait_sync_interrupted_by_set():
         assert waiters(e) == 0
 
 
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("ts_signal_storm", [["done", True]]),
+        ("ts_shutdown_with_waiters", ["exiting"]),
+        ("ts_delete_while_waiting", [["pending", False, False], ["CancelledError"] * 2]),
+    ],
+)
+def test_py_hardening_scenarios(name, expected):
+    """The C types' misuse scenarios (tests/hardening/misuse_run.py) with the
+    pure-Python ones, in a subprocess: real signal handlers calling set() and
+    clear() while the main thread is inside the same objects' operations and a
+    thread hammers them (no deadlock), interpreter exit with waiters, objects
+    dropped while tasks wait."""
+    import json
+    import subprocess
+
+    if name == "ts_signal_storm" and not HAS_SIGUSR1:
+        pytest.skip("needs SIGUSR1 and pthread_kill")
+    runner = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hardening", "misuse_run.py")
+    proc = subprocess.run(
+        [sys.executable, "-X", "faulthandler", runner, "asynclocks-python", name],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-6000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == expected
+
+
 # ---------------------------------------------------------------------------
 # Stress: several threads set and clear while tasks (two loops) and threads wait
 
