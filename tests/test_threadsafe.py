@@ -39,7 +39,8 @@ def ts_namespace(name):
     """The two classes of one implementation ("c" or "python")."""
     if name == "c":
         if asynclocks.IMPLEMENTATION != "c":
-            pytest.skip(f"the C extension is not in use: {asynclocks.IMPORT_ERROR}")
+            why = asynclocks.IMPORT_ERROR or "ASYNCLOCKS_NO_EXTENSIONS"
+            pytest.skip(f"the C extension is not in use ({why})")
         from asynclocks import _core as mod
     else:
         from asynclocks import _threadsafe as mod
