@@ -52,7 +52,8 @@ How to read this:
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m asynclocks",
-        description="Compare asynclocks with asyncio's own primitives: nanoseconds per "
+        description="Compare asynclocks with asyncio's own primitives (its original "
+        "classes, even when asynclocks.install() is active): nanoseconds per "
         "operation (lower is better), speedup = stdlib / asynclocks (higher is better), "
         "the spread of the samples, and bytes per object.",
     )
@@ -161,8 +162,8 @@ class _Measured:
                 else ""
             )
             install = (
-                f"active{how}: asyncio.Lock and the others are asynclocks' in this "
-                "process; asyncio's own are put back while measuring"
+                f"active{how}: asyncio.Lock and the others are asynclocks' in this\n"
+                "            process; asyncio's own are put back in asyncio while measuring"
             )
         else:
             install = "not active: asyncio's classes are its own"
