@@ -192,6 +192,20 @@ def test_asyncio_holds_its_own_classes_while_measuring(installed):
     assert all(record == expected for record in seen), seen
 
 
+def test_header_warns_when_the_stdlib_column_is_not_asyncios():
+    # What the report said nothing about before: a "stdlib" namespace holding
+    # asynclocks' classes (every ratio ~1.00x).
+    impls = [runner.Implementation(name, asynclocks) for name in ("stdlib", "asynclocks")]
+    measured = cli.Measured(impls, NAMES)
+    strange = [w for w in measured.warnings if "does not time asyncio's own classes" in w]
+    assert bool(strange) is C
+    right = cli.Measured(runner.default_implementations(), NAMES)
+    assert not [w for w in right.warnings if "does not time asyncio's own classes" in w]
+    assert [f"warning: {w}" for w in measured.warnings] == [
+        line for line in measured.header(3, True) if line.startswith("warning: ")
+    ]
+
+
 # ---------------------------------------------------------------------------
 # The command
 

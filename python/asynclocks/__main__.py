@@ -32,6 +32,9 @@ UNTRUSTED_SPREAD = 0.25
 """A row whose samples (or per-round speedups) vary by more than this, relative
 to their median, is flagged: the machine was too busy to trust it."""
 
+MEASURED = "asyncio's original classes (stdlib column) against asynclocks' (asynclocks column)"
+"""What ``python -m asynclocks`` compares, whatever install() has put in asyncio."""
+
 LEGEND = f"""\
 How to read this:
   stdlib ns, asynclocks ns  nanoseconds per operation (wall time, event loop included),
@@ -95,7 +98,7 @@ class _Progress:
 def _json_report(
     results: Sequence[runner.Result],
     sizes: dict[str, dict[str, float]],
-    measured: _Measured,
+    measured: Measured,
     rounds: int,
     quick: bool,
     elapsed: float,
@@ -133,8 +136,12 @@ def _json_report(
     }
 
 
-class _Measured:
-    """What runs in this process and which classes each column times, read before measuring."""
+class Measured:
+    """What runs in this process and which classes each column times, read before measuring.
+
+    ``warnings`` says when the stdlib column would not time asyncio's own
+    classes, and when the C extension is not in use.
+    """
 
     def __init__(self, impls: Sequence[runner.Implementation], names: Sequence[str]) -> None:
         self.info = report.asynclocks_info()
@@ -186,10 +193,6 @@ class _Measured:
         return lines + [f"warning: {text}" for text in self.warnings]
 
 
-MEASURED = "asyncio's original classes (stdlib column) against asynclocks' (asynclocks column)"
-"""What ``python -m asynclocks`` compares, whatever install() has put in asyncio."""
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the report; return the exit status."""
     args = _parse_args(argv)
@@ -198,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     impls = runner.default_implementations()
     common = [wl for wl in workloads.WORKLOADS if wl.common]
-    measured = _Measured(impls, workloads.class_names(common))
+    measured = Measured(impls, workloads.class_names(common))
     try:
         results = runner.run_workloads(
             impls, common, rounds=rounds, quick=args.quick, on_sample=progress
