@@ -1,9 +1,18 @@
-"""Type stubs for the package asynclocks: its public API.
+"""asynclocks: asyncio's synchronization primitives, implemented in C.
 
-The classes are defined here, so that type checkers name them ``asynclocks.Lock``
-and so on, as the runtime does (their ``__module__`` is ``asynclocks``). The C
-extension's stubs, ``_core.pyi``, re-export them.
+Drop-in replacements for asyncio.Lock, Event, Condition, Semaphore,
+BoundedSemaphore and (Python 3.11+) Barrier, with the behaviour of the running
+interpreter's asyncio; and ThreadSafeFlag and ThreadSafeEvent, which threads
+and signal handlers can set to wake tasks. install() puts the classes in place
+of asyncio's. IMPLEMENTATION says whether the C extension is in use.
 """
+
+# The package's public API as type checkers see it (they read this file, not
+# __init__.py). The classes are declared here, so that type checkers name them
+# asynclocks.Lock and so on, as the runtime does (their __module__ is
+# "asynclocks"); the extension's stubs, _core.pyi, re-export them. A new class:
+# its stub at the end of this file and its name in __all__, and one
+# `from asynclocks import X as X` line in _core.pyi (CONTRIBUTING.md, "Type stubs").
 
 import asyncio
 import sys

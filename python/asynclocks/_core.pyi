@@ -1,8 +1,12 @@
 """Type stubs for the C extension asynclocks._core.
 
-The classes are defined in the package's stubs (``__init__.pyi``), where type
+The classes are declared in the package's stubs (``__init__.pyi``), where type
 checkers name them ``asynclocks.Lock`` and so on; this module re-exports them.
 """
+
+# A new class of the extension: declare it (with docstrings) at the end of
+# __init__.pyi, add it to __all__ there, and re-export it here with one
+# `from asynclocks import X as X` line (CONTRIBUTING.md, "Type stubs").
 
 import sys
 
