@@ -19,6 +19,7 @@ exclude_patterns = ["_build"]
 myst_heading_anchors = 3
 autodoc_member_order = "bysource"
 autodoc_default_options = {"show-inheritance": True}
+autodoc_typehints_format = "fully-qualified"  # "Bases: asyncio.locks.Lock", not "Lock"
 html_theme = "alabaster"
 html_title = f"asynclocks {release}"
 
