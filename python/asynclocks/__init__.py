@@ -58,31 +58,13 @@ IMPORT_ERROR: ImportError | None = None
 """Why the C extension is not used (failed import, free-threaded build); None
 when it is, or when ``ASYNCLOCKS_NO_EXTENSIONS`` asked for the fallback."""
 
-if _typing.TYPE_CHECKING:  # (3.14+ evaluates module annotations on access, after `del _typing`)
-    IMPLEMENTATION: _typing.Literal["c", "stdlib"]
-    """``"c"`` when the C extension is in use, ``"stdlib"`` for the fallback."""
+IMPLEMENTATION: str  # Literal["c", "stdlib"] in __init__.pyi
+"""``"c"`` when the C extension is in use, ``"stdlib"`` for the fallback."""
 
 if _typing.TYPE_CHECKING:
-    from asynclocks._core import (
-        BoundedSemaphore as BoundedSemaphore,
-    )
-    from asynclocks._core import (
-        Condition as Condition,
-    )
-    from asynclocks._core import (
-        Event as Event,
-    )
-    from asynclocks._core import (
-        Lock as Lock,
-    )
-    from asynclocks._core import (
-        Semaphore as Semaphore,
-    )
-    from asynclocks._core import ThreadSafeEvent as ThreadSafeEvent
-    from asynclocks._core import ThreadSafeFlag as ThreadSafeFlag
-
-    if sys.version_info >= (3, 11):
-        from asynclocks._core import Barrier as Barrier
+    # Type checkers read __init__.pyi instead of this file: the public classes
+    # are declared there (so that they are named asynclocks.Lock, ...).
+    pass
 else:
     from asynclocks import _select
 
