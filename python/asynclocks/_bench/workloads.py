@@ -34,7 +34,7 @@ import dataclasses
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "CLASSES",
@@ -51,6 +51,7 @@ Namespace = Any
 """A module or object with the primitive classes as attributes."""
 
 WorkloadFn = Callable[[Namespace, int], Awaitable[int]]
+_F = TypeVar("_F", bound=WorkloadFn)
 """``fn(namespace, ops)``: run ``ops`` operations, return the elapsed nanoseconds."""
 
 
@@ -101,14 +102,14 @@ def workload(
     common: bool = False,
     contended: bool = False,
     name: str | None = None,
-) -> Callable[[WorkloadFn], WorkloadFn]:
+) -> Callable[[_F], _F]:
     """Register the decorated ``fn(ns, n)`` as a row measuring class ``primitive``.
 
     ``name`` defaults to the function's name; ``also_needs`` lists other
     classes the function uses. Returns the function unchanged.
     """
 
-    def register(fn: WorkloadFn) -> WorkloadFn:
+    def register(fn: _F) -> _F:
         key = name or getattr(fn, "__name__", "")
         if not key or any(wl.name == key for wl in _defined):
             raise ValueError(f"workload name {key!r} is empty or already used")
