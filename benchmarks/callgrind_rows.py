@@ -90,9 +90,7 @@ def _child(row: str, impl_name: str, ops: int, warmup: int, loop_name: str) -> i
     return 0
 
 
-def _instructions(
-    row: str, impl: str, ops: int, warmup: int, loop_name: str, valgrind: str
-) -> int:
+def _instructions(row: str, impl: str, ops: int, warmup: int, loop_name: str, valgrind: str) -> int:
     """Instructions (Ir) of one child run under callgrind."""
     with tempfile.TemporaryDirectory(prefix="callgrind-rows-") as tmp:
         cmd = [

@@ -86,7 +86,9 @@ def summarize(runs: list[dict[str, Any]]) -> str:
         cells = []
         for r in runs:
             b = r["bytes_per_object"].get(cls)
-            cells.append("n/a" if b is None else f"{_bytes(b, 'stdlib')} / {_bytes(b, 'asynclocks')}")
+            cells.append(
+                "n/a" if b is None else f"{_bytes(b, 'stdlib')} / {_bytes(b, 'asynclocks')}"
+            )
         out.append(f"| {cls} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
