@@ -204,9 +204,7 @@ def test_asyncio_holds_its_own_classes_while_measuring(installed):
         "asyncio.locks.Lock": ORIGINALS["Lock"],
         "stdlib Condition's lock": ORIGINALS["Lock"],
         **(
-            {"stdlib Barrier's condition": ORIGINALS["Condition"]}
-            if "Barrier" in ORIGINALS
-            else {}
+            {"stdlib Barrier's condition": ORIGINALS["Condition"]} if "Barrier" in ORIGINALS else {}
         ),
     }
     assert all(record == expected for record in seen), seen
