@@ -235,8 +235,17 @@ SUITES: dict[str, Suite] = {
             deps=["pytest>=8", "pytest-asyncio>=0.23", "pytest-aiohttp>=1.0"],
             # The whole suite (scheduler, jobs, the aiohttp integration); the
             # sdist carries no pytest configuration, asyncio_mode=auto as in
-            # the project's repository.
-            args=["tests", "-o", "asyncio_mode=auto"],
+            # the project's repository. test_shielded_task_continues sleeps
+            # 0.11 s for a 0.1 s task and checks a done callback ran: on a
+            # loaded machine it fails now and then in either run (seen 1 in 6
+            # runs as is), with no primitive involved.
+            args=[
+                "tests",
+                "-o",
+                "asyncio_mode=auto",
+                "--deselect",
+                "tests/test_scheduler.py::test_shielded_task_continues",
+            ],
             why="Scheduler: pending jobs wait in an asyncio.Queue(maxsize=pending_limit), "
             "failed tasks in another asyncio.Queue",
         ),
