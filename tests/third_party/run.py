@@ -237,7 +237,7 @@ SUITES: dict[str, Suite] = {
             # sdist carries no pytest configuration, asyncio_mode=auto as in
             # the project's repository. test_shielded_task_continues sleeps
             # 0.11 s for a 0.1 s task and checks a done callback ran: on a
-            # loaded machine it fails now and then in either run (seen 1 in 6
+            # loaded machine it fails now and then in either run (2 of 12
             # runs as is), with no primitive involved.
             args=[
                 "tests",
