@@ -202,6 +202,69 @@ SUITES: dict[str, Suite] = {
             why="RedLock waits on an asyncio.Event per key",
             service="redis",
         ),
+        Suite(
+            name="SQLAlchemy",
+            version="2.1.9",
+            extras="[aiosqlite]",
+            deps=["pytest>=8,<10"],
+            # The asyncio extension (engine, sessions, cancellation), the
+            # pool tests (QueuePool and AsyncAdaptedQueuePool) and
+            # AsyncAdaptedQueue's own tests, on aiosqlite with a file database
+            # (so that the async engine's pool is AsyncAdaptedQueuePool, whose
+            # queue is an asyncio.Queue or asyncio.LifoQueue created at first
+            # use). -s: test/conftest.py puts the sdist's lib/ on sys.path
+            # unless user site-packages are disabled; with -s the installed
+            # release is tested.
+            args=[
+                "test/ext/asyncio",
+                "test/base/test_concurrency.py",
+                "test/engine/test_pool.py",
+                "--db",
+                "aiosqlite_file",
+                "-p",
+                "no:randomly",
+            ],
+            why="the async engine's pool: AsyncAdaptedQueue wraps asyncio.Queue/LifoQueue "
+            "(looked up at first use); one asyncio.Lock per connection",
+            python_flags=["-s"],
+        ),
+        Suite(
+            name="aiojobs",
+            version="1.4.0",
+            extras="[aiohttp]",
+            deps=["pytest>=8", "pytest-asyncio>=0.23", "pytest-aiohttp>=1.0"],
+            # The whole suite (scheduler, jobs, the aiohttp integration); the
+            # sdist carries no pytest configuration, asyncio_mode=auto as in
+            # the project's repository. test_shielded_task_continues sleeps
+            # 0.11 s for a 0.1 s task and checks a done callback ran: on a
+            # loaded machine it fails now and then in either run (2 of 12
+            # runs as is), with no primitive involved.
+            args=[
+                "tests",
+                "-o",
+                "asyncio_mode=auto",
+                "--deselect",
+                "tests/test_scheduler.py::test_shielded_task_continues",
+            ],
+            why="Scheduler: pending jobs wait in an asyncio.Queue(maxsize=pending_limit), "
+            "failed tasks in another asyncio.Queue",
+        ),
+        Suite(
+            name="python-engineio",
+            version="4.15.1",
+            deps=["pytest>=8", "pytest-asyncio>=0.23", "aiohttp", "tornado", "requests"],
+            # The asyncio server, client and socket: each socket's outgoing
+            # packets wait in the server's create_queue(), an asyncio.Queue.
+            args=[
+                "tests/async/test_socket.py",
+                "tests/async/test_server.py",
+                "tests/async/test_client.py",
+                "-p",
+                "no:logging",
+            ],
+            why="AsyncServer/AsyncClient.create_queue(): each socket's packet queue is an "
+            "asyncio.Queue",
+        ),
     ]
 }
 
