@@ -152,6 +152,42 @@ def value_id(value):
 
 
 # --------------------------------------------------------------------------
+# queues
+
+
+def attempt(fn):
+    try:
+        return value_id(fn())
+    except BaseException as exc:  # noqa: BLE001 - recorded
+        return ("raise", *exc_id(exc))
+
+
+def look(q) -> tuple:
+    """Everything observable about the queue ``q`` (addresses normalised):
+    str, repr, qsize/empty/full/maxsize and the private attributes."""
+    queue = getattr(q, "_queue", None)
+    out = [
+        attempt(lambda: norm(str(q))),
+        attempt(lambda: norm(repr(q))),
+        attempt(q.qsize),
+        attempt(q.empty),
+        attempt(q.full),
+        attempt(lambda: q.maxsize),
+        type(queue).__name__,
+        value_id(list(queue)) if queue is not None else None,
+        tuple((f.done(), f.cancelled()) for f in q._getters),
+        tuple((f.done(), f.cancelled()) for f in q._putters),
+        q._unfinished_tasks,
+        type(q._finished).__name__,
+        q._finished.is_set(),
+        value_id(q._maxsize),
+    ]
+    if HAS_SHUTDOWN:
+        out.append(q._is_shutdown)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------
 # recording
 
 

@@ -33,8 +33,10 @@ import pytest
 from paritylib import (
     HAS_SHUTDOWN,
     STDLIB,
+    attempt,
     events_of,
     exc_id,
+    look,
     new_loop,
     norm,
     parity,
@@ -49,37 +51,6 @@ needs_shutdown = pytest.mark.skipif(not HAS_SHUTDOWN, reason="Queue.shutdown() i
 
 def make(ns, kind, *args, **kwargs):
     return getattr(ns, kind)(*args, **kwargs)
-
-
-def _attempt(fn):
-    try:
-        return value_id(fn())
-    except BaseException as exc:  # noqa: BLE001 - recorded
-        return ("raise", *exc_id(exc))
-
-
-def look(q) -> tuple:
-    """Everything observable about ``q`` (addresses normalised)."""
-    queue = getattr(q, "_queue", None)
-    out = [
-        _attempt(lambda: norm(str(q))),
-        _attempt(lambda: norm(repr(q))),
-        _attempt(q.qsize),
-        _attempt(q.empty),
-        _attempt(q.full),
-        _attempt(lambda: q.maxsize),
-        type(queue).__name__,
-        value_id(list(queue)) if queue is not None else None,
-        tuple((f.done(), f.cancelled()) for f in q._getters),
-        tuple((f.done(), f.cancelled()) for f in q._putters),
-        q._unfinished_tasks,
-        type(q._finished).__name__,
-        q._finished.is_set(),
-        value_id(q._maxsize),
-    ]
-    if HAS_SHUTDOWN:
-        out.append(q._is_shutdown)
-    return tuple(out)
 
 
 def qparity(scenario, ns, flavour="asyncio"):
@@ -153,7 +124,7 @@ async def classes(ns, rec, kind):
     rec.call("alias-two", lambda: typing.get_args(cls[int, str]))
     rec("hashable", hash(q) == hash(q), q == q, q != cls())
     rec("weakref", weakref.ref(q)() is q)
-    rec("dict", _attempt(lambda: sorted(vars(q))))
+    rec("dict", attempt(lambda: sorted(vars(q))))
 
 
 def test_classes(queue_impl, kind):
@@ -712,7 +683,7 @@ def _two_loops(ns, kind, op):
                 trace.append((label, "raise", *exc_id(exc, message=not timeout)))
             if label == "get" and op != "get":
                 q.put_nowait(0)
-        trace.append(("nowait", _attempt(q.get_nowait), _attempt(lambda: q.put_nowait(3))))
+        trace.append(("nowait", attempt(q.get_nowait), attempt(lambda: q.put_nowait(3))))
         trace.append(look(q))
 
     for coro in (first, second):
@@ -906,15 +877,15 @@ async def private_deleted(ns, rec, kind):
             ("get_nowait", q.get_nowait),
             ("task_done", q.task_done),
         ]:
-            rec(name, op, _attempt(fn))
+            rec(name, op, attempt(fn))
         await rec.acall(f"{name}-join", q.join())
         q = make(ns, kind, 1)
         setattr(q, name, None)
         rec(
             name,
             "None",
-            _attempt(lambda q=q: norm(repr(q))),
-            _attempt(lambda q=q: q.put_nowait(1)),
+            attempt(lambda q=q: norm(repr(q))),
+            attempt(lambda q=q: q.put_nowait(1)),
         )
 
 
@@ -1098,7 +1069,7 @@ def test_subclass_without_init(queue_impl, kind):
             ("get_nowait", q.get_nowait),
             ("task_done", q.task_done),
         ]:
-            rec(op, _attempt(fn))
+            rec(op, attempt(fn))
         await rec.acall("join", q.join())
         await rec.acall("put", q.put(1))
 
