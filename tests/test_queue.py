@@ -1155,6 +1155,8 @@ METHODS = [
 
 
 async def introspection(ns, rec, kind):
+    import asyncio
+
     cls = getattr(ns, kind)
     q = cls()
     sig = inspect.signature(cls)
@@ -1179,7 +1181,7 @@ async def introspection(ns, rec, kind):
     rec("maxsize-property", isinstance(inspect.getattr_static(cls, "maxsize"), property))
     rec("class-getitem", type(inspect.getattr_static(cls, "__class_getitem__")).__name__)
     coro = q.join()
-    rec("join-call", inspect.iscoroutine(coro), inspect.isawaitable(coro))
+    rec("join-call", asyncio.iscoroutine(coro), inspect.isawaitable(coro))
     await coro
 
 
