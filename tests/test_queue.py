@@ -1316,6 +1316,23 @@ def test_typing_queues_mypy():
     assert status == 0, out + err
 
 
+def test_typing_queues_pyright():
+    if getattr(asynclocks, "Queue", None) is None:
+        pytest.skip("asynclocks has no queues")
+    exe = pathlib.Path(sys.executable).with_name("pyright")
+    if not exe.exists():
+        pytest.skip("pyright is not installed")
+    r = subprocess.run(
+        [str(exe), "--pythonpath", sys.executable, str(HERE / "typing_queues.py")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if r.returncode != 0 and "error" not in r.stdout:
+        pytest.skip(f"pyright could not run: {r.stdout[-300:]} {r.stderr[-300:]}")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 def test_typing_queues_runs():
     """The typed program also runs."""
     if getattr(asynclocks, "Queue", None) is None:
