@@ -519,6 +519,21 @@ async def timeouts(ns, rec, kind):
     await rec.acall("join-wait_for", asyncio.wait_for(q.join(), 0.001), message=False)
     rec("get-in-time", await asyncio.wait_for(q.get(), 10))
     snap(rec, "end", q)
+    if sys.version_info >= (3, 11):
+        # asyncio.timeout(): the cancellation is turned into TimeoutError and
+        # the waiter leaves the queue; a getter behind it still gets the item
+        behind = rec.spawn("behind", _getter(rec, q, "behind"))
+        for delay in (0, -1, 0.001):
+
+            async def timed(delay=delay):
+                async with asyncio.timeout(delay):
+                    return await q.get()
+
+            await rec.acall(f"timeout{delay}", timed(), message=False)
+            snap(rec, f"timeout{delay}", q)
+        q.put_nowait(3)
+        await steps(2)
+        rec("behind", behind.done())
 
 
 def test_timeouts(queue_impl, kind):
