@@ -21,7 +21,9 @@ better):
   (the single-loop case, where ``asyncio.Event`` is the reference); ns per
   round trip.
 
-Columns: ``ThreadSafeFlag`` and ``ThreadSafeEvent`` (asynclocks);
+Columns: ``ThreadSafeFlag`` and ``ThreadSafeEvent`` (asynclocks; with the C
+extension in use, also ``ThreadSafeFlag (Python)`` and ``ThreadSafeEvent
+(Python)``, the pure-Python implementation used when the extension is not);
 ``call_soon_threadsafe`` (``loop.call_soon_threadsafe(asyncio_event.set)``,
 threads wait on a ``threading.Event``); ``to_thread`` (``await
 asyncio.to_thread(threading_event.wait)``); ``aiologic`` (``aiologic.REvent``,
@@ -60,6 +62,14 @@ try:
 except ImportError:  # pragma: no cover
     aiologic = None
 
+from asynclocks import _threadsafe  # noqa: E402
+
+# column suffix -> (ThreadSafeFlag, ThreadSafeEvent): the package's, and the
+# pure-Python ones beside the C ones when the extension is in use
+VARIANTS = {"": (asynclocks.ThreadSafeFlag, asynclocks.ThreadSafeEvent)}
+if asynclocks.IMPLEMENTATION == "c":
+    VARIANTS[" (Python)"] = (_threadsafe.ThreadSafeFlag, _threadsafe.ThreadSafeEvent)
+
 perf = time.perf_counter_ns
 PAUSE = 0.0002  # seconds the partner waits so that the other side is asleep
 
@@ -70,16 +80,17 @@ PAUSE = 0.0002  # seconds the partner waits so that the other side is asleep
 
 def _fwd_impls(loop):
     impls = {}
-    f = asynclocks.ThreadSafeFlag()
-    impls["ThreadSafeFlag"] = (f.set, f.wait)
+    for suffix, (flag_cls, event_cls) in VARIANTS.items():
+        f = flag_cls()
+        impls["ThreadSafeFlag" + suffix] = (f.set, f.wait)
 
-    e = asynclocks.ThreadSafeEvent()
+        e = event_cls()
 
-    async def e_wait():
-        await e.wait()
-        e.clear()
+        async def e_wait(e=e):
+            await e.wait()
+            e.clear()
 
-    impls["ThreadSafeEvent"] = (e.set, e_wait)
+        impls["ThreadSafeEvent" + suffix] = (e.set, e_wait)
 
     aev = asyncio.Event()
 
@@ -110,13 +121,14 @@ def _fwd_impls(loop):
 def _bwd_impls(loop):
     """task -> thread: (task_set, thread_wait)."""
     impls = {}
-    e = asynclocks.ThreadSafeEvent()
+    for suffix, (_, event_cls) in VARIANTS.items():
+        e = event_cls()
 
-    def e_wait():
-        e.wait_sync()
-        e.clear()
+        def e_wait(e=e):
+            e.wait_sync()
+            e.clear()
 
-    impls["ThreadSafeEvent"] = (e.set, e_wait)
+        impls["ThreadSafeEvent" + suffix] = (e.set, e_wait)
     tev = threading.Event()
 
     def t_wait():
@@ -240,11 +252,10 @@ async def same_loop(make, n, chunks=10):
 
 
 def _same_loop_impls():
-    impls = {
-        "asyncio.Event": asyncio.Event,
-        "ThreadSafeFlag": asynclocks.ThreadSafeFlag,
-        "ThreadSafeEvent": asynclocks.ThreadSafeEvent,
-    }
+    impls = {"asyncio.Event": asyncio.Event}
+    for suffix, (flag_cls, event_cls) in VARIANTS.items():
+        impls["ThreadSafeFlag" + suffix] = flag_cls
+        impls["ThreadSafeEvent" + suffix] = event_cls
     if aiologic is not None:
 
         class _R(aiologic.REvent):
@@ -261,6 +272,8 @@ def _same_loop_impls():
 ROUND_TRIP = {
     "ThreadSafeFlag": "ThreadSafeEvent",
     "ThreadSafeEvent": "ThreadSafeEvent",
+    "ThreadSafeFlag (Python)": "ThreadSafeEvent (Python)",
+    "ThreadSafeEvent (Python)": "ThreadSafeEvent (Python)",
     "call_soon_threadsafe": "threading.Event",
     "to_thread": "threading.Event",
     "aiologic": "aiologic",

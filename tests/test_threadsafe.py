@@ -4,7 +4,13 @@ handlers, timeouts, cancellation at every point, and a bounded stress test.
 Where asyncio.Event is comparable (one loop), ThreadSafeEvent's traces are
 checked against the stdlib's with the parity helpers; wait_sync() against
 threading.Event.wait; the flag against the issue's specification (MicroPython's
-ThreadSafeFlag generalised to several waiters)."""
+ThreadSafeFlag generalised to several waiters).
+
+Every test runs against both implementations (the ``ts`` fixture): the C types
+of ``asynclocks._core`` (when the extension is in use) and the pure-Python ones
+of ``asynclocks._threadsafe`` (always; the package exports them when the
+extension is not used). Checks of a detail of one implementation only say so
+(``C_ONLY`` / ``PY_ONLY``)."""
 
 from __future__ import annotations
 
@@ -25,14 +31,36 @@ import pytest
 from paritylib import parity, steps
 from threadsafelib import DEADLINE, LoopThread, until, waiters
 
-pytestmark = pytest.mark.skipif(
-    asynclocks.IMPLEMENTATION != "c", reason="ThreadSafeFlag/ThreadSafeEvent need the C extension"
-)
-
-Flag = getattr(asynclocks, "ThreadSafeFlag", None)
-TSEvent = getattr(asynclocks, "ThreadSafeEvent", None)
-TS_NS = types.SimpleNamespace(name="asynclocks.ThreadSafeEvent", Event=TSEvent)
 HAS_SIGUSR1 = hasattr(signal, "SIGUSR1") and hasattr(signal, "pthread_kill")
+TS_IMPLS = ["c", "python"]
+
+
+def ts_namespace(name):
+    """The two classes of one implementation ("c" or "python")."""
+    if name == "c":
+        if asynclocks.IMPLEMENTATION != "c":
+            why = asynclocks.IMPORT_ERROR or "ASYNCLOCKS_NO_EXTENSIONS"
+            pytest.skip(f"the C extension is not in use ({why})")
+        from asynclocks import _core as mod
+    else:
+        from asynclocks import _threadsafe as mod
+    return types.SimpleNamespace(
+        name=name,
+        module=mod,
+        Flag=mod.ThreadSafeFlag,
+        Event=mod.ThreadSafeEvent,
+        ThreadSafeFlag=mod.ThreadSafeFlag,
+        ThreadSafeEvent=mod.ThreadSafeEvent,
+        parity_ns=types.SimpleNamespace(
+            name=f"asynclocks.ThreadSafeEvent ({name})", Event=mod.ThreadSafeEvent
+        ),
+    )
+
+
+@pytest.fixture(params=TS_IMPLS)
+def ts(request):
+    """ThreadSafeFlag/ThreadSafeEvent of one implementation: C, pure Python."""
+    return ts_namespace(request.param)
 
 
 def run(flavour, coro):
@@ -44,8 +72,8 @@ def run(flavour, coro):
 
 
 @pytest.mark.parametrize("cls", ["ThreadSafeFlag", "ThreadSafeEvent"])
-def test_api_basics(cls):
-    tp = getattr(asynclocks, cls)
+def test_api_basics(ts, cls):
+    tp = getattr(ts, cls)
     assert cls in asynclocks.__all__
     obj = tp()
     assert obj.is_set() is False
@@ -85,9 +113,9 @@ def test_api_basics(cls):
     aw.close()
 
 
-def test_wait_is_a_coroutine_tasks_accept(flavour):
+def test_wait_is_a_coroutine_tasks_accept(ts, flavour):
     async def main():
-        f, e = Flag(), TSEvent()
+        f, e = ts.Flag(), ts.Event()
         f.set()
         e.set()
         t1 = asyncio.create_task(f.wait())
@@ -100,11 +128,44 @@ def test_wait_is_a_coroutine_tasks_accept(flavour):
     assert run(flavour, main())
 
 
-def test_no_running_loop():
-    aw = Flag().wait()
+def test_package_exports_the_active_implementation():
+    """asynclocks.ThreadSafeFlag/ThreadSafeEvent: the C types when the extension
+    is in use, the pure-Python ones otherwise; always in __all__."""
+    from asynclocks import _threadsafe
+
+    for name in ("ThreadSafeFlag", "ThreadSafeEvent"):
+        assert name in asynclocks.__all__ and name in dir(asynclocks)
+        if asynclocks.IMPLEMENTATION == "c":
+            from asynclocks import _core
+
+            assert getattr(asynclocks, name) is getattr(_core, name)
+        else:
+            assert getattr(asynclocks, name) is getattr(_threadsafe, name)
+
+
+def test_module_names(ts):
+    """An implementation detail (the class's module), one per implementation."""
+    expected = {"c": "asynclocks._core", "python": "asynclocks._threadsafe"}[ts.name]
+    assert ts.Flag.__module__ == ts.Event.__module__ == expected
+    assert repr(ts.Flag()).startswith(f"<{expected}.ThreadSafeFlag object at ")
+
+
+def test_same_public_methods():
+    """Both implementations have the same public methods."""
+    impls = [ts_namespace("python")]
+    if asynclocks.IMPLEMENTATION == "c":
+        impls.append(ts_namespace("c"))
+    for cls in ("ThreadSafeFlag", "ThreadSafeEvent"):
+        expected = {"wait", "set", "clear", "is_set"} | ({"wait_sync"} if "Event" in cls else set())
+        for ns in impls:
+            assert {n for n in dir(getattr(ns, cls)) if not n.startswith("_")} == expected
+
+
+def test_no_running_loop(ts):
+    aw = ts.Flag().wait()
     with pytest.raises(RuntimeError, match="no running event loop"):
         aw.send(None)
-    f = Flag()
+    f = ts.Flag()
     f.set()
     aw = f.wait()
     with pytest.raises(StopIteration):  # set: returns without a loop
@@ -116,9 +177,9 @@ def test_no_running_loop():
 # ThreadSafeFlag, one loop
 
 
-def test_flag_consumed_by_wait(flavour):
+def test_flag_consumed_by_wait(ts, flavour):
     async def main():
-        f = Flag()
+        f = ts.Flag()
         f.set()
         f.set()  # setting a set flag changes nothing
         assert await f.wait() is None
@@ -131,9 +192,9 @@ def test_flag_consumed_by_wait(flavour):
     assert run(flavour, main())
 
 
-def test_flag_fifo_one_waiter_per_set(flavour):
+def test_flag_fifo_one_waiter_per_set(ts, flavour):
     async def main():
-        f = Flag()
+        f = ts.Flag()
         woken = []
 
         async def w(i):
@@ -156,9 +217,9 @@ def test_flag_fifo_one_waiter_per_set(flavour):
     assert run(flavour, main())
 
 
-def test_flag_cancelled_before_grant_consumes_nothing(flavour):
+def test_flag_cancelled_before_grant_consumes_nothing(ts, flavour):
     async def main():
-        f = Flag()
+        f = ts.Flag()
         t1 = asyncio.create_task(f.wait())
         t2 = asyncio.create_task(f.wait())
         await steps(2)
@@ -183,7 +244,7 @@ def test_flag_cancelled_before_grant_consumes_nothing(flavour):
 
 @pytest.mark.parametrize("when", ["in-task", "before-callback", "after-callback"])
 @pytest.mark.parametrize("next_waiter", [True, False])
-def test_flag_cancelled_after_grant_passes_it_on(flavour, when, next_waiter):
+def test_flag_cancelled_after_grant_passes_it_on(ts, flavour, when, next_waiter):
     """Granted the flag, cancelled before resuming: the flag goes to the next
     waiter, or stays set; never lost, never given twice. set() inside a task
     of the waiter's loop completes the waiter's future at once ("in-task");
@@ -193,7 +254,7 @@ def test_flag_cancelled_after_grant_passes_it_on(flavour, when, next_waiter):
 
     async def main():
         loop = asyncio.get_running_loop()
-        f = Flag()
+        f = ts.Flag()
         t1 = asyncio.create_task(f.wait())
         t2 = asyncio.create_task(f.wait()) if next_waiter else None
         await steps(2)
@@ -232,14 +293,14 @@ class _HookLoop(asyncio.SelectorEventLoop):
 
 
 @pytest.mark.parametrize("outcome", ["consumed", "cancelled", "cancelled-next-waiter"])
-def test_flag_waiter_finishes_during_handoff(outcome):
+def test_flag_waiter_finishes_during_handoff(ts, outcome):
     """The waiter finishes while set() is still handing the flag over (its
     node HANDING): consumed, the flag is not passed on; cancelled, set()
     passes it on (to the next waiter, or sets it)."""
 
     async def main():
         loop = asyncio.get_running_loop()
-        f = Flag()
+        f = ts.Flag()
         aw = f.wait()
         aw.send(None)  # suspended on its future: the first waiter
         t2 = asyncio.ensure_future(f.wait()) if outcome == "cancelled-next-waiter" else None
@@ -280,9 +341,9 @@ def test_flag_waiter_finishes_during_handoff(outcome):
         loop.close()
 
 
-def test_flag_wait_for_timeout_then_set(flavour):
+def test_flag_wait_for_timeout_then_set(ts, flavour):
     async def main():
-        f = Flag()
+        f = ts.Flag()
         for _ in range(3):
             with pytest.raises(asyncio.TimeoutError):
                 await asyncio.wait_for(f.wait(), 0.001)
@@ -295,9 +356,9 @@ def test_flag_wait_for_timeout_then_set(flavour):
     assert run(flavour, main())
 
 
-def test_flag_close_unstarted_and_suspended():
+def test_flag_close_unstarted_and_suspended(ts):
     async def main():
-        f = Flag()
+        f = ts.Flag()
         aw = f.wait()
         aw.close()  # never started: nothing queued
         aw = f.wait()
@@ -316,9 +377,9 @@ def test_flag_close_unstarted_and_suspended():
 # Threads and several loops
 
 
-def test_flag_set_from_thread_wakes_task(flavour):
+def test_flag_set_from_thread_wakes_task(ts, flavour):
     async def main():
-        f = Flag()
+        f = ts.Flag()
         t = asyncio.create_task(f.wait())
         await steps(2)
         th = threading.Thread(target=f.set)
@@ -330,20 +391,20 @@ def test_flag_set_from_thread_wakes_task(flavour):
     assert run(flavour, main()) is False
 
 
-def test_event_set_from_thread_wakes_task(flavour):
+def test_event_set_from_thread_wakes_task(ts, flavour):
     async def main():
-        e = TSEvent()
-        ts = [asyncio.create_task(e.wait()) for _ in range(3)]
+        e = ts.Event()
+        tasks = [asyncio.create_task(e.wait()) for _ in range(3)]
         await steps(2)
         threading.Timer(0.01, e.set).start()
-        return await asyncio.wait_for(asyncio.gather(*ts), DEADLINE)
+        return await asyncio.wait_for(asyncio.gather(*tasks), DEADLINE)
 
     assert run(flavour, main()) == [True, True, True]
 
 
-def test_flag_waiters_on_several_loops_exactly_one_per_set():
+def test_flag_waiters_on_several_loops_exactly_one_per_set(ts):
     flavours = paritylib.LOOP_FLAVOURS * 2
-    f = Flag()
+    f = ts.Flag()
     woken = []
     lock = threading.Lock()
 
@@ -380,8 +441,8 @@ def test_flag_waiters_on_several_loops_exactly_one_per_set():
             lt.close()
 
 
-def test_event_wakes_tasks_of_several_loops_and_threads():
-    e = TSEvent()
+def test_event_wakes_tasks_of_several_loops_and_threads(ts):
+    e = ts.Event()
     loops = [LoopThread(fl) for fl in paritylib.LOOP_FLAVOURS * 2]
     results = []
     try:
@@ -403,8 +464,8 @@ def test_event_wakes_tasks_of_several_loops_and_threads():
             lt.close()
 
 
-def test_task_to_thread_handoff(flavour):
-    e = TSEvent()
+def test_task_to_thread_handoff(ts, flavour):
+    e = ts.Event()
     got = []
     th = threading.Thread(target=lambda: got.append(e.wait_sync()))
     th.start()
@@ -418,8 +479,8 @@ def test_task_to_thread_handoff(flavour):
     assert got == [True]
 
 
-def test_set_while_loop_closed_does_not_raise(flavour):
-    f, e = Flag(), TSEvent()
+def test_set_while_loop_closed_does_not_raise(ts, flavour):
+    f, e = ts.Flag(), ts.Event()
     dead = LoopThread(flavour)
     dead_f = dead.submit(f.wait())
     dead_e = dead.submit(e.wait())
@@ -446,8 +507,8 @@ def test_set_while_loop_closed_does_not_raise(flavour):
     assert destroyed == ["Task was destroyed but it is pending!"] * 2
 
 
-def test_stopped_loop_gets_the_wakeup_when_restarted():
-    f = Flag()
+def test_stopped_loop_gets_the_wakeup_when_restarted(ts):
+    f = ts.Flag()
     lt = LoopThread()
     try:
         fu = lt.submit(f.wait())
@@ -518,8 +579,8 @@ async def ev_cancel_after_set(ns, rec):
 
 
 @pytest.mark.parametrize("scenario", [ev_basic, ev_waiters, ev_timeouts, ev_cancel_after_set])
-def test_event_parity_with_asyncio_event(scenario, flavour):
-    parity(scenario, TS_NS, flavour)
+def test_event_parity_with_asyncio_event(ts, scenario, flavour):
+    parity(scenario, ts.parity_ns, flavour)
 
 
 # ---------------------------------------------------------------------------
@@ -537,10 +598,10 @@ def _outcome(fn, *args):
     "timeout", [None, 0, 0.0, -1, -0.5, 0.01, 1, float("nan"), True, False, "x", 1e300]
 )
 @pytest.mark.parametrize("is_set", [False, True])
-def test_wait_sync_like_threading_event(timeout, is_set):
+def test_wait_sync_like_threading_event(ts, timeout, is_set):
     if timeout is None and not is_set:
         pytest.skip("blocks forever (covered by the threaded tests)")
-    a, b = TSEvent(), threading.Event()
+    a, b = ts.Event(), threading.Event()
     if is_set:
         a.set()
         b.set()
@@ -559,25 +620,25 @@ def test_wait_sync_like_threading_event(timeout, is_set):
     assert actual == expected
 
 
-def test_wait_sync_arguments():
-    e = TSEvent()
+def test_wait_sync_arguments(ts):
+    e = ts.Event()
     with pytest.raises(TypeError):
         e.wait_sync(1, 2)
     with pytest.raises(TypeError):
         e.wait_sync(tmo=1)
 
 
-def test_wait_sync_timeout_elapses():
-    e = TSEvent()
+def test_wait_sync_timeout_elapses(ts):
+    e = ts.Event()
     t0 = time.monotonic()
     assert e.wait_sync(0.02) is False
     assert time.monotonic() - t0 >= 0.015  # it did block (lower bound only)
     assert waiters(e) == 0
 
 
-def test_wait_sync_in_running_loop(flavour):
+def test_wait_sync_in_running_loop(ts, flavour):
     async def main():
-        e = TSEvent()
+        e = ts.Event()
         with pytest.raises(RuntimeError, match=r"await ev\.wait\(\)"):
             e.wait_sync()
         with pytest.raises(RuntimeError, match=r"await ev\.wait\(\)"):
@@ -594,11 +655,11 @@ def test_wait_sync_in_running_loop(flavour):
 
 @pytest.mark.skipif(not HAS_SIGUSR1, reason="needs SIGUSR1 and pthread_kill")
 @pytest.mark.parametrize("impl", ["threading", "asynclocks"])
-def test_wait_sync_interrupted_by_signal_handler(impl):
+def test_wait_sync_interrupted_by_signal_handler(ts, impl):
     """A handler that raises interrupts the wait; one that sets the event
     wakes it: as threading.Event.wait."""
     assert threading.current_thread() is threading.main_thread()
-    ev = threading.Event() if impl == "threading" else TSEvent()
+    ev = threading.Event() if impl == "threading" else ts.Event()
     wait = ev.wait if impl == "threading" else ev.wait_sync
 
     class Boom(Exception):
@@ -627,10 +688,10 @@ def test_wait_sync_interrupted_by_signal_handler(impl):
 @pytest.mark.skipif(not HAS_SIGUSR1, reason="needs SIGUSR1 and pthread_kill")
 @pytest.mark.parametrize("how", ["signal.signal", "add_signal_handler"])
 @pytest.mark.parametrize("cls", ["ThreadSafeFlag", "ThreadSafeEvent"])
-def test_signal_handler_wakes_task(flavour, how, cls):
+def test_signal_handler_wakes_task(ts, flavour, how, cls):
     """The loop sleeps in select(); the handler's set() must wake it (with
     signal.signal, PEP 475 retries the select after the handler)."""
-    obj = getattr(asynclocks, cls)()
+    obj = getattr(ts, cls)()
     main_id = threading.get_ident()
 
     async def main():
@@ -656,8 +717,8 @@ def test_signal_handler_wakes_task(flavour, how, cls):
 
 
 @pytest.mark.skipif(not HAS_SIGUSR1, reason="needs SIGUSR1")
-def test_os_kill_from_loop_thread_wakes_task(flavour):
-    f = Flag()
+def test_os_kill_from_loop_thread_wakes_task(ts, flavour):
+    f = ts.Flag()
 
     async def main():
         old = signal.signal(signal.SIGUSR1, lambda s, fr: f.set())
@@ -674,15 +735,171 @@ def test_os_kill_from_loop_thread_wakes_task(flavour):
 
 
 # ---------------------------------------------------------------------------
+# The pure-Python implementation interrupted inside its own critical sections
+#
+# Python code can be interrupted between two bytecodes by a signal handler (or
+# a finalizer) running in the same thread; the C implementation cannot (no
+# Python code runs while its mutex is held). A trace function runs at exactly
+# those points, deterministically: it plays the handler at the k-th line of
+# asynclocks._threadsafe's code that the operation executes, for every k.
+
+
+def _py_lines(fn, handler=None, at=-1):
+    """Run fn() tracing asynclocks._threadsafe's lines; call handler() at line
+    number `at` (0-based). Return (lines executed, whether handler ran)."""
+    from asynclocks import _threadsafe
+
+    count = [0]
+    fired = [False]
+
+    def local(frame, event, arg):
+        if event == "line":
+            if count[0] == at and handler is not None:
+                fired[0] = True
+                handler()  # tracing is off while a trace function runs
+            count[0] += 1
+        return local
+
+    def tracer(frame, event, arg):
+        return local if frame.f_code.co_filename == _threadsafe.__file__ else None
+
+    old = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        fn()
+    finally:
+        sys.settrace(old)
+    return count[0], fired[0]
+
+
+def _flag_waiters(f, n):
+    """A stopped loop with n tasks queued on f.wait()."""
+    loop = asyncio.new_event_loop()
+    tasks = [loop.create_task(f.wait()) for _ in range(n)]
+    loop.run_until_complete(steps(2))
+    assert waiters(f) == n
+    return loop, tasks
+
+
+def _finish(loop, tasks):
+    """Cancel what is left and close the loop."""
+    for t in tasks:
+        t.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    loop.close()
+
+
+@pytest.mark.parametrize("n_waiters", [0, 1, 2, 3])
+def test_py_flag_set_interrupted_by_set(n_waiters):
+    """A handler's set() at every point of another set(): two sets, as if one
+    ran after the other (no deadlock, no lost or double wake-up)."""
+    mod = ts_namespace("python")
+    f = mod.Flag()
+    loop, tasks = _flag_waiters(f, n_waiters)
+    total, _ = _py_lines(f.set)
+    _finish(loop, tasks)
+    assert total > 0
+    for k in range(total):
+        f = mod.Flag()
+        loop, tasks = _flag_waiters(f, n_waiters)
+        _, fired = _py_lines(f.set, f.set, k)
+        assert fired
+        try:
+            loop.run_until_complete(steps(6))
+            woken = sum(t.done() for t in tasks)
+            assert woken == min(2, n_waiters), (k, woken)
+            assert f.is_set() is (n_waiters < 2), k
+            assert waiters(f) == max(0, n_waiters - 2), k
+        finally:
+            _finish(loop, tasks)
+
+
+@pytest.mark.parametrize("what", ["repr", "wait_sync-poll", "event-set"])
+def test_py_event_interrupted_by_set(what):
+    """A handler's set() at every point of the event's own operations."""
+    mod = ts_namespace("python")
+
+    def setup():
+        e = mod.Event()
+        loop = asyncio.new_event_loop()
+        tasks = [loop.create_task(e.wait()) for _ in range(2)]
+        loop.run_until_complete(steps(2))
+        op = {"repr": lambda: repr(e), "wait_sync-poll": lambda: e.wait_sync(0), "event-set": e.set}
+        return e, loop, tasks, op[what]
+
+    e, loop, tasks, op = setup()
+    total, _ = _py_lines(op)
+    _finish(loop, tasks)
+    assert total > 0
+    for k in range(total):
+        e, loop, tasks, op = setup()
+        _, fired = _py_lines(op, e.set, k)
+        assert fired
+        try:
+            assert e.is_set()
+            loop.run_until_complete(steps(4))
+            assert [t.result() for t in tasks] == [True, True], k
+            assert waiters(e) == 0
+        finally:
+            _finish(loop, tasks)
+
+
+def test_py_wait_sync_interrupted_by_set():
+    """A handler sets the event at every point of a blocking wait_sync(): it
+    returns True (never blocks for the DEADLINE)."""
+    mod = ts_namespace("python")
+    e = mod.Event()
+    e.set()
+    total, _ = _py_lines(lambda: e.wait_sync(DEADLINE))  # lines up to the flag check
+    for k in range(total):
+        e = mod.Event()
+        got = []
+        _, fired = _py_lines(lambda e=e, got=got: got.append(e.wait_sync(DEADLINE)), e.set, k)
+        assert fired and got == [True], k
+        assert waiters(e) == 0
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("ts_signal_storm", [["done", True]]),
+        ("ts_shutdown_with_waiters", ["exiting"]),
+        ("ts_delete_while_waiting", [["pending", False, False], ["CancelledError"] * 2]),
+    ],
+)
+def test_py_hardening_scenarios(name, expected):
+    """The C types' misuse scenarios (tests/hardening/misuse_run.py) with the
+    pure-Python ones, in a subprocess: real signal handlers calling set() and
+    clear() while the main thread is inside the same objects' operations and a
+    thread hammers them (no deadlock), interpreter exit with waiters, objects
+    dropped while tasks wait."""
+    import json
+    import subprocess
+
+    if name == "ts_signal_storm" and not HAS_SIGUSR1:
+        pytest.skip("needs SIGUSR1 and pthread_kill")
+    runner = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hardening", "misuse_run.py")
+    proc = subprocess.run(
+        [sys.executable, "-X", "faulthandler", runner, "asynclocks-python", name],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-6000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == expected
+
+
+# ---------------------------------------------------------------------------
 # Stress: several threads set and clear while tasks (two loops) and threads wait
 
 
-def test_stress_flag_no_lost_no_double():
+def test_stress_flag_no_lost_no_double(ts):
     """Producers add items to a counter then set(); consumers on two loops
     take items after each wake-up, with random cancellations. Every item must
     be consumed (no lost wake-up) and wake-ups never exceed set() calls (no
     double wake-up)."""
-    f = Flag()
+    f = ts.Flag()
     lock = threading.Lock()
     state = {"pending": 0, "consumed": 0, "wakes": 0, "sets": 0}
     producers, per_producer = 3, 300
@@ -737,11 +954,11 @@ def test_stress_flag_no_lost_no_double():
             lt.close()
 
 
-def test_stress_event_set_clear_many_waiters():
+def test_stress_event_set_clear_many_waiters(ts):
     """Threads set and clear; tasks on two loops and threads wait in rounds.
     At the end one set() must release every waiter (no lost wake-up) and each
     wait returns True exactly once."""
-    e = TSEvent()
+    e = ts.Event()
     stop = threading.Event()
     counts = {"task": 0, "thread": 0}
     lock = threading.Lock()
@@ -793,9 +1010,10 @@ def test_stress_event_set_clear_many_waiters():
 
 
 # ---------------------------------------------------------------------------
-# The README's examples are runnable programs
+# The documentation's examples (README.md, docs/*.md) are runnable programs
 
 
+@pytest.mark.parametrize("which", TS_IMPLS)
 @pytest.mark.parametrize(
     "name, output",
     [
@@ -803,21 +1021,44 @@ def test_stress_event_set_clear_many_waiters():
         ("threadsafe-signal", "reloading configuration\n"),
     ],
 )
-def test_readme_examples(name, output):
+def test_readme_examples(name, output, which):
+    """Run as written, with the C types and (ASYNCLOCKS_NO_EXTENSIONS=1) the
+    pure-Python ones."""
+    import glob
     import re
     import subprocess
 
-    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
-    if not os.path.exists(readme):
-        pytest.skip("README.md not found next to the tests")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    pages = [
+        os.path.join(root, "README.md"),
+        *sorted(glob.glob(os.path.join(root, "docs", "*.md"))),
+    ]
+    pages = [p for p in pages if os.path.exists(p)]
+    if not pages:
+        pytest.skip("README.md and docs/ not found next to the tests")
     if name == "threadsafe-signal" and not HAS_SIGUSR1:
         pytest.skip("needs SIGUSR1 and pthread_kill")
-    with open(readme, encoding="utf-8") as fh:
-        text = fh.read()
+    text = ""
+    for page in pages:
+        with open(page, encoding="utf-8") as fh:
+            text += fh.read()
     m = re.search(rf"<!-- example: {name} -->\n```python\n(.*?)```", text, re.S)
     assert m is not None, name
+    ns = ts_namespace(which)
+    env = dict(os.environ)
+    if which == "python":
+        env["ASYNCLOCKS_NO_EXTENSIONS"] = "1"
+    check = (
+        "import asynclocks\n"
+        f"assert asynclocks.ThreadSafeFlag.__module__ == {ns.Flag.__module__!r}\n"
+        f"assert asynclocks.ThreadSafeEvent.__module__ == {ns.Event.__module__!r}\n"
+    )
     proc = subprocess.run(
-        [sys.executable, "-c", m.group(1)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", check + m.group(1)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == output

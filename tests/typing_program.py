@@ -2,8 +2,12 @@
 mypy --strict and pyright must accept it (tests/test_dropin.py runs them)."""
 
 import asyncio
+from typing import Literal
 
 import asynclocks
+
+# which implementation is active: exactly these two values
+IMPL: Literal["c", "stdlib"] = asynclocks.IMPLEMENTATION
 
 
 def use_lock(lock: asyncio.Lock) -> bool:

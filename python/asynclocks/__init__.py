@@ -5,12 +5,16 @@ Drop-in replacements for :class:`asyncio.Lock`, :class:`asyncio.Event`,
 :class:`asyncio.BoundedSemaphore` and (Python 3.11+) :class:`asyncio.Barrier`,
 with the behaviour of the running interpreter's :mod:`asyncio`; and
 :class:`ThreadSafeFlag` and :class:`ThreadSafeEvent`, which threads and signal
-handlers can set to wake tasks (C extension only: the stdlib has no
-counterpart).
+handlers can set to wake tasks.
 
 The C implementation is used unless the environment variable
-``ASYNCLOCKS_NO_EXTENSIONS`` is set to a non-empty value other than ``0``, or
-the extension cannot be imported; the stdlib classes are exported then.
+``ASYNCLOCKS_NO_EXTENSIONS`` is set to a non-empty value other than ``0``, the
+interpreter is a free-threaded build (the extension would re-enable the GIL),
+or the extension cannot be imported. asyncio's classes are exported then, with
+pure-Python ThreadSafeFlag and ThreadSafeEvent; :data:`IMPORT_ERROR` says why
+(unless the fallback was asked for), and a RuntimeWarning says so at import
+(not when asked for). With ``ASYNCLOCKS_REQUIRE_EXTENSION`` set (non-empty,
+not ``0``) the import raises ImportError instead of falling back.
 :data:`IMPLEMENTATION` says which one is active (``"c"`` or ``"stdlib"``).
 
 :func:`install` puts these classes in place of asyncio's (``asyncio.Lock``
@@ -44,45 +48,49 @@ __all__ = [
     "install",
     "uninstall",
     "is_installed",
+    "ThreadSafeFlag",
+    "ThreadSafeEvent",
 ]
 if sys.version_info >= (3, 11):
     __all__ += ["Barrier", "BrokenBarrierError"]
 
 IMPORT_ERROR: ImportError | None = None
-"""Why the C extension could not be imported, when it was wanted but failed."""
+"""Why the C extension is not used (failed import, free-threaded build); None
+when it is, or when ``ASYNCLOCKS_NO_EXTENSIONS`` asked for the fallback."""
 
-IMPLEMENTATION: str
+IMPLEMENTATION: str  # Literal["c", "stdlib"] in __init__.pyi
 """``"c"`` when the C extension is in use, ``"stdlib"`` for the fallback."""
 
 if _typing.TYPE_CHECKING:
-    from asynclocks._core import (
-        BoundedSemaphore as BoundedSemaphore,
-    )
-    from asynclocks._core import (
-        Condition as Condition,
-    )
-    from asynclocks._core import (
-        Event as Event,
-    )
-    from asynclocks._core import (
-        Lock as Lock,
-    )
-    from asynclocks._core import (
-        Semaphore as Semaphore,
-    )
-    from asynclocks._core import ThreadSafeEvent as ThreadSafeEvent
-    from asynclocks._core import ThreadSafeFlag as ThreadSafeFlag
-
-    if sys.version_info >= (3, 11):
-        from asynclocks._core import Barrier as Barrier
+    # Type checkers read __init__.pyi instead of this file: the public classes
+    # are declared there (so that they are named asynclocks.Lock, ...).
+    pass
 else:
+    from asynclocks import _select
+
     _source: _typing.Any = _asyncio
-    if _os.environ.get("ASYNCLOCKS_NO_EXTENSIONS", "") in ("", "0"):
+    _use, _reason = _select.choose(
+        _os.environ, _select.gil_disabled_build(), _select.gil_enabled_now()
+    )
+    if _use:
         try:
             _source = _importlib.import_module("asynclocks._core")
         except ImportError as exc:  # exercised by the packaging tests
             IMPORT_ERROR = exc
+            _reason = _select.import_failed(exc)
+    elif _reason == _select.FREE_THREADED:
+        IMPORT_ERROR = ImportError(_reason)
     IMPLEMENTATION = "stdlib" if _source is _asyncio else "c"
+    if _reason is not None:
+        _action, _message = _select.after_fallback(_os.environ, _reason)
+        if _action == "raise":
+            raise ImportError(_message) from IMPORT_ERROR
+        if _action == "warn":
+            import warnings as _warnings
+
+            _warnings.warn(_message, RuntimeWarning, stacklevel=2)
+            del _warnings
+        del _action, _message
     Lock = _source.Lock
     Event = _source.Event
     Condition = _source.Condition
@@ -90,11 +98,12 @@ else:
     BoundedSemaphore = _source.BoundedSemaphore
     if sys.version_info >= (3, 11):
         Barrier = _source.Barrier
-    if IMPLEMENTATION == "c":  # no stdlib counterpart: absent in the fallback
+    if IMPLEMENTATION == "c":
         ThreadSafeFlag = _source.ThreadSafeFlag
         ThreadSafeEvent = _source.ThreadSafeEvent
-        __all__ += ["ThreadSafeFlag", "ThreadSafeEvent"]
-    del _source
+    else:  # no stdlib counterpart: the pure-Python ones
+        from asynclocks._threadsafe import ThreadSafeEvent, ThreadSafeFlag
+    del _source, _use, _reason, _select
 
 if sys.version_info >= (3, 11):
     BrokenBarrierError = _asyncio.BrokenBarrierError

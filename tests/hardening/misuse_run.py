@@ -827,6 +827,11 @@ def main(argv):
         setattr(ns, n, getattr(mod, n, None) if (n != "Barrier" or PY >= (3, 11)) else None)
     ns.ThreadSafeFlag = getattr(mod, "ThreadSafeFlag", None)
     ns.ThreadSafeEvent = getattr(mod, "ThreadSafeEvent", None)
+    if impl == "asynclocks-python":  # the pure-Python ThreadSafeFlag/ThreadSafeEvent
+        from asynclocks import _threadsafe
+
+        ns.ThreadSafeFlag = _threadsafe.ThreadSafeFlag
+        ns.ThreadSafeEvent = _threadsafe.ThreadSafeEvent
     for n in ("Queue", "LifoQueue", "PriorityQueue"):  # None while asynclocks has none
         setattr(ns, n, getattr(mod, n, None))
     if name.startswith("queue") and ns.Queue is None:
