@@ -5,7 +5,9 @@ acquire/release/``async with``, cancelled waiters, cancellation after wake-up,
 ``asyncio.wait_for``/``asyncio.timeout`` timeouts, Condition
 wait/notify/wait_for and raising predicates, Event set/clear/wait, Semaphore and
 BoundedSemaphore, Barrier wait/abort/reset, awaitables driven by hand, error
-paths, primitives dropped while tasks still wait on them, and ThreadSafeFlag /
+paths, primitives dropped while tasks still wait on them, the queues (every
+path of Queue/LifoQueue/PriorityQueue, queues dropped holding items that refer
+to them, queues dropped while tasks wait in get/put/join), and ThreadSafeFlag /
 ThreadSafeEvent set from a thread, cancelled after the grant, waited on by a
 thread, and waited on by tasks of a loop closed with them pending) runs in a fresh
 interpreter, once for the stdlib (the control: the same bounds must hold for
@@ -101,8 +103,12 @@ SCENARIOS = [
     "errors",
     "threadsafe",
     "threadsafe_dropped_while_waiting",
+    "queue_ops",
+    "queue_dropped_with_items",
+    "queue_dropped_while_waiting",
 ]
 # ThreadSafeFlag/ThreadSafeEvent have no stdlib counterpart (no control run).
+HAS_QUEUES = getattr(asynclocks, "Queue", None) is not None
 NO_STDLIB = {"threadsafe", "threadsafe_dropped_while_waiting"}
 
 try:
@@ -155,9 +161,15 @@ def test_no_leak(scenario, impl):
         pytest.skip("asyncio.Barrier needs Python 3.11+")
     if scenario in NO_STDLIB and impl == "stdlib":
         pytest.skip("no stdlib counterpart")
+    if scenario.startswith("queue") and impl == "asynclocks" and not HAS_QUEUES:
+        pytest.skip("asynclocks has no queues")
     result = run_probe(impl, scenario)
     check(result)
-    if scenario in ("dropped_while_waiting", "threadsafe_dropped_while_waiting"):
+    if scenario in (
+        "dropped_while_waiting",
+        "threadsafe_dropped_while_waiting",
+        "queue_dropped_while_waiting",
+    ):
         # the tasks really were pending when their cycle was collected
         assert result["destroyed_pending"] > 0
         assert result["weak_total"] > 0
@@ -174,11 +186,15 @@ def test_no_leak(scenario, impl):
         "dropped_while_waiting",
         "threadsafe",
         "threadsafe_dropped_while_waiting",
+        "queue_ops",
+        "queue_dropped_while_waiting",
     ],
 )
 def test_no_leak_uvloop(scenario, impl):
     if scenario in NO_STDLIB and impl == "stdlib":
         pytest.skip("no stdlib counterpart")
+    if scenario.startswith("queue") and impl == "asynclocks" and not HAS_QUEUES:
+        pytest.skip("asynclocks has no queues")
     check(run_probe(impl, scenario, max(ITERATIONS // 2, 100), "uvloop"))
 
 

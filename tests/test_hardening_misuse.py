@@ -1,6 +1,9 @@
 """Misuse hardening: threads, two loops, reused awaitables, odd coroutine-protocol
 calls, over-release, closed loops, interpreter shutdown with waiters, deleting
-primitives while tasks wait, gc.collect() mid-wait.
+primitives while tasks wait, gc.collect() mid-wait; for the queues: two
+loops, task_done() too often, non-comparable PriorityQueue items, odd maxsize
+values and arguments, calls from a thread, queues deleted or collected while
+tasks wait, interpreter exit with waiters.
 
 Each scenario of ``tests/hardening/misuse_run.py`` runs in its own subprocess
 (a crash kills only that process) for the stdlib and for asynclocks; both must
@@ -51,7 +54,14 @@ SCENARIOS = [
     "delete_while_waiting",
     "gc_mid_wait",
     "shutdown_with_waiters",
+    "queue_two_loops",
+    "queue_misuse_calls",
+    "queue_from_thread",
+    "queue_delete_while_waiting",
+    "queue_gc_mid_wait",
+    "queue_shutdown_with_waiters",
 ]
+HAS_QUEUES = getattr(asynclocks, "Queue", None) is not None
 
 
 def run_scenario(impl, name):
@@ -72,6 +82,8 @@ def run_scenario(impl, name):
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_misuse(name):
+    if name.startswith("queue") and not HAS_QUEUES:
+        pytest.skip("asynclocks has no queues")
     std, _ = run_scenario("stdlib", name)
     al, _ = run_scenario("asynclocks", name)
     assert al == std

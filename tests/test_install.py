@@ -396,6 +396,157 @@ def test_pytest_plugin_header_and_no_import_without_option(tmp_path):
     assert f"asynclocks {asynclocks.__version__}: {state}" in opted.stdout
 
 
+# --------------------------------------------------------------------------
+# the queues: Queue, LifoQueue, PriorityQueue in asyncio and asyncio.queues
+
+QUEUE_NAMES = ["Queue", "LifoQueue", "PriorityQueue"]
+HAS_QUEUES = getattr(asynclocks, "Queue", None) is not None
+needs_queues = pytest.mark.skipif(
+    FALLBACK_ASKED or not HAS_QUEUES, reason="asynclocks has no queues (or the fallback is used)"
+)
+
+
+@pytest.fixture
+def queue_originals(originals):
+    import asyncio.queues
+
+    saved = {(m.__name__, n): getattr(m, n) for m in (asyncio, asyncio.queues) for n in QUEUE_NAMES}
+    for cls in saved.values():
+        assert cls.__module__ == "asyncio.queues", cls
+    return saved
+
+
+@needs_queues
+def test_install_replaces_the_queues(queue_originals):
+    import asyncio.queues
+
+    asynclocks.install()
+    assert asynclocks.is_installed()
+    for module in (asyncio, asyncio.queues):
+        for name in QUEUE_NAMES:
+            assert getattr(module, name) is getattr(asynclocks, name), (module, name)
+    q = asyncio.Queue()
+    assert type(q) is asynclocks.Queue
+    assert type(q._finished) is asynclocks.Event
+    assert type(asyncio.LifoQueue()) is asynclocks.LifoQueue
+    assert type(asyncio.queues.PriorityQueue()) is asynclocks.PriorityQueue
+    # isinstance checks written against asyncio's names still hold
+    for name in ("LifoQueue", "PriorityQueue"):
+        assert isinstance(getattr(asyncio, name)(), asyncio.Queue), name
+        assert issubclass(getattr(asyncio, name), asyncio.Queue), name
+    # asyncio's classes too: ours subclass them
+    for (_, name), cls in queue_originals.items():
+        assert isinstance(getattr(asyncio, name)(), cls)
+    # the exceptions are asyncio's, untouched
+    assert asyncio.QueueEmpty.__module__ == "asyncio.queues"
+
+    async def main():
+        q = asyncio.Queue(1)
+        await q.put(1)
+        return await q.get()
+
+    assert asyncio.run(main()) == 1
+    asynclocks.uninstall()
+    assert not asynclocks.is_installed()
+    for (modname, name), cls in queue_originals.items():
+        assert getattr(sys.modules[modname], name) is cls, (modname, name)
+    assert type(asyncio.Queue()) is queue_originals[("asyncio", "Queue")]
+
+
+@needs_queues
+def test_queue_subclass_defined_after_install_uses_ours(queue_originals):
+    asynclocks.install()
+
+    class Mine(asyncio.PriorityQueue):
+        pass
+
+    assert issubclass(Mine, asynclocks.PriorityQueue)
+    asynclocks.uninstall()
+    assert issubclass(Mine, queue_originals[("asyncio", "PriorityQueue")])
+
+
+@needs_queues
+def test_uninstall_leaves_a_later_queue_replacement_alone(queue_originals):
+    import asyncio.queues
+
+    asynclocks.install()
+
+    class Other:
+        pass
+
+    asyncio.Queue = Other  # type: ignore[misc]
+    try:
+        asynclocks.uninstall()
+        assert asyncio.Queue is Other
+        assert asyncio.queues.Queue is queue_originals[("asyncio.queues", "Queue")]
+        assert not asynclocks.is_installed()
+    finally:
+        asyncio.Queue = queue_originals[("asyncio", "Queue")]  # type: ignore[misc]
+
+
+@needs_queues
+def test_env_var_installs_the_queues_at_start_up():
+    code = textwrap.dedent(
+        f"""
+        import asyncio, asyncio.queues, asynclocks
+        assert asynclocks.is_installed()
+        for n in {QUEUE_NAMES!r}:
+            assert getattr(asyncio, n) is getattr(asynclocks, n), n
+            assert getattr(asyncio.queues, n) is getattr(asynclocks, n), n
+        async def main():
+            q = asyncio.LifoQueue(2)
+            await q.put(1)
+            await q.put(2)
+            return type(q).__module__, await q.get(), type(q._finished).__module__
+        print(*asyncio.run(main()))
+        """
+    )
+    out = _run([sys.executable, "-c", code], ASYNCLOCKS_INSTALL="1")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [asynclocks.LifoQueue.__module__, "2", asynclocks.Event.__module__]
+    assert out.stderr == ""
+
+
+QUEUE_PLUGIN_TESTS = """
+import asyncio
+import asyncio.queues
+
+MODULE_QUEUE = asyncio.Queue()
+MODULE_PQ = asyncio.queues.PriorityQueue()
+
+
+class MyLifo(asyncio.LifoQueue):
+    pass
+
+
+def test_types():
+    print("QTYPES", type(MODULE_QUEUE).__module__, type(MODULE_PQ).__module__,
+          MyLifo.__mro__[1].__module__)
+"""
+
+
+@pytest.mark.parametrize("mode", ["plain", "option", "env"])
+def test_pytest_plugin_installs_the_queues(tmp_path, mode):
+    if mode != "plain" and not HAS_QUEUES:
+        pytest.skip("asynclocks has no queues")
+    (tmp_path / "test_q.py").write_text(QUEUE_PLUGIN_TESTS)
+    args = [sys.executable, "-m", "pytest", "-s", "-q", "-p", "no:cacheprovider", "-W", "error"]
+    args += ["--rootdir", str(tmp_path), str(tmp_path)]
+    if mode == "option":
+        args.insert(3, "--asynclocks")
+    out = _run(
+        args,
+        cwd=str(tmp_path),
+        ASYNCLOCKS_NO_EXTENSIONS=FALLBACK_ENV,
+        ASYNCLOCKS_INSTALL="1" if mode == "env" else None,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    types = re.search(r"QTYPES (.*)", out.stdout).group(1).split()
+    ours = mode != "plain" and not FALLBACK_ASKED
+    expected = asynclocks.Queue.__module__ if ours else "asyncio.queues"
+    assert types == [expected] * 3
+
+
 @pytest.mark.parametrize("how", ["none", "env", "option", "env+option", "conftest"])
 def test_pytest_header_says_whenever_asynclocks_is_installed(tmp_path, how):
     # The header line appears whenever asynclocks' classes are in asyncio at

@@ -26,13 +26,20 @@ from hypothesis import strategies as st
 
 PY = sys.version_info[:2]
 _OBJ_RE = re.compile(r"<(?:[\w.]+\.)?(\w+) object at 0x[0-9a-fA-F]+")
+_AT_RE = re.compile(r" at 0x[0-9a-fA-F]+")  # the queues' repr
 KINDS = ["Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore"]
 if PY >= (3, 11):
     KINDS.append("Barrier")
+QUEUES = ["Queue", "LifoQueue", "PriorityQueue"]
+if getattr(asynclocks, "Queue", None) is not None:  # absent until asynclocks has queues
+    KINDS += QUEUES
 
 # operations: (name, argument)
 OPS = st.one_of(
-    st.tuples(st.just("spawn"), st.sampled_from(["acquire", "wait", "wait_for", "with"])),
+    st.tuples(
+        st.just("spawn"),
+        st.sampled_from(["acquire", "wait", "wait_for", "with", "get", "put", "join"]),
+    ),
     st.tuples(
         st.just("call"),
         st.sampled_from(
@@ -46,6 +53,12 @@ OPS = st.one_of(
                 "is_set",
                 "reset",
                 "abort",
+                "put_nowait",
+                "get_nowait",
+                "task_done",
+                "qsize",
+                "full",
+                "shutdown",
             ]
         ),
     ),
@@ -63,7 +76,7 @@ def norm(text):
     # not support the asynchronous context manager protocol ..."). The C
     # types' module is asynclocks, the stdlib's asyncio.locks (documented
     # difference): compare without the module.
-    text = _OBJ_RE.sub(r"<\1 object", text)
+    text = _AT_RE.sub(" at 0x", _OBJ_RE.sub(r"<\1 object", text))
     return text.replace("asynclocks.", "").replace("asyncio.locks.", "")
 
 
@@ -82,6 +95,8 @@ def res(fn):
 
 
 def state(obj):
+    if hasattr(obj, "qsize"):  # a queue: str() is its state
+        return norm(str(obj))
     m = re.search(r"\[([^\[\]]*)\]>$", repr(obj))
     return m.group(1) if m else "?"
 
@@ -92,12 +107,15 @@ async def play(mod, kind, value, ops):
         obj = cls(value)
     elif kind == "Barrier":
         obj = cls(value + 1)
+    elif kind in QUEUES:
+        obj = cls(value - 1)
     else:
         obj = cls()
     trace = []
     tasks = []
     hand = []
     pred_box = [False]
+    items = iter(range(10**6))
 
     def t_ended(i):
         def cb(t):
@@ -122,7 +140,13 @@ async def play(mod, kind, value, ops):
             return obj.wait()
         if what == "wait_for" and hasattr(obj, "wait_for"):
             return obj.wait_for(lambda: pred_box[0])
-        if what == "with":
+        if what == "get" and hasattr(obj, "get"):
+            return obj.get()
+        if what == "put" and hasattr(obj, "put"):
+            return obj.put(next(items))
+        if what == "join" and hasattr(obj, "join"):
+            return obj.join()
+        if what == "with" and not hasattr(obj, "qsize"):
             return with_body()
         return None
 
@@ -145,13 +169,27 @@ async def play(mod, kind, value, ops):
                 continue
             if arg == "notify":
                 pred_box[0] = not pred_box[0]
+            if arg == "put_nowait":
+                item = next(items)
+                trace.append((arg, res(lambda m=m, item=item: m(item))))
+                continue
             trace.append((arg, res(m)))
         elif op == "bad":
             if arg == "extra_arg":
-                m = getattr(obj, "release", None) or getattr(obj, "set", None) or obj.abort
+                m = (
+                    getattr(obj, "release", None)
+                    or getattr(obj, "set", None)
+                    or getattr(obj, "abort", None)
+                    or obj.get_nowait
+                )
                 trace.append((arg, res(lambda m=m: m(1, 2))))
             elif arg == "bad_kw":
-                m = getattr(obj, "locked", None) or getattr(obj, "is_set", None) or obj.wait
+                m = (
+                    getattr(obj, "locked", None)
+                    or getattr(obj, "is_set", None)
+                    or getattr(obj, "wait", None)
+                    or obj.qsize
+                )
                 trace.append((arg, res(lambda m=m: m(bogus=1))))
             elif hasattr(obj, "notify"):
                 n = "x" if arg == "notify_str" else -1
@@ -162,7 +200,7 @@ async def play(mod, kind, value, ops):
                 trace.append(("cancel", arg % len(tasks), t.cancel()))
         elif op == "hand":
             if arg in ("send", "send2"):
-                aw = make("acquire") or make("wait")
+                aw = make("acquire") or make("wait") or make("get")
                 if aw is not None:
                     r = res(lambda aw=aw: aw.send(None))
                     trace.append(("hand-send", r))

@@ -585,6 +585,150 @@ async def threadsafe_dropped_while_waiting(ns, n, keep):
             gc.collect()
 
 
+# --- queues (skipped by the test while asynclocks has none) ----------------
+
+QUEUE_KINDS = ("Queue", "LifoQueue", "PriorityQueue")
+
+
+async def queue_ops(ns, n, keep):
+    """Every path of the three queues on persistent queues: nowait and awaited
+    put/get, contended hand-off through a bounded queue, cancelled getters and
+    putters (waiting, and after being woken), task_done/join, the errors."""
+    for kind in QUEUE_KINDS:
+        cls = getattr(ns, kind)
+        q = persist(keep, kind, cls)
+        b = persist(keep, kind + "-bounded", cls, 1)
+        for i in range(n // 4 + 1):
+            q.put_nowait((i, "a"))
+            q.put_nowait((i, "x"))
+            await q.put((i + 1, "b"))
+            q.get_nowait()
+            await q.get()
+            q.get_nowait()
+            for _ in range(3):
+                q.task_done()
+            await q.join()
+            for call in (q.get_nowait, q.task_done, lambda b=b: b.put_nowait(0) or b.put_nowait(1)):
+                try:
+                    call()
+                except (asyncio.QueueEmpty, asyncio.QueueFull, ValueError):
+                    pass
+            b.get_nowait()
+            b.task_done()
+
+            async def producer(b=b):
+                for j in range(4):
+                    await b.put(j)
+
+            async def consumer(b=b):
+                for _ in range(4):
+                    await b.get()
+                    b.task_done()
+
+            await asyncio.gather(producer(), consumer(), b.join())
+            # cancelled while waiting, and after being woken
+            g1 = asyncio.ensure_future(q.get())
+            g2 = asyncio.ensure_future(q.get())
+            await asyncio.sleep(0)
+            await _cancel_and_wait(g1)
+            q.put_nowait("v")
+            g2.cancel()
+            try:
+                await g2
+            except asyncio.CancelledError:
+                pass
+            q.get_nowait()
+            q.task_done()
+            b.put_nowait(1)
+            p1 = asyncio.ensure_future(b.put(2))
+            p2 = asyncio.ensure_future(b.put(3))
+            await asyncio.sleep(0)
+            b.get_nowait()
+            p1.cancel()
+            try:
+                await p1
+            except asyncio.CancelledError:
+                pass
+            await p2
+            b.get_nowait()
+            b.task_done()
+            b.task_done()
+            assert q.empty() and b.empty(), (q, b)
+            weak(g1)
+            weak(p1)
+        if kind == "PriorityQueue":
+            for _ in range(n // 4 + 1):
+                q.put_nowait(1)
+                try:
+                    q.put_nowait("a")
+                except TypeError:
+                    pass
+                q._queue.clear()
+                q._unfinished_tasks = 0
+                q._finished.set()
+        if PY >= (3, 13):
+            for _ in range(n // 8 + 1):
+                s = weak(cls(1))
+                s.put_nowait(object())
+                waiters = [
+                    asyncio.ensure_future(s.put(object())),
+                    asyncio.ensure_future(s.join()),
+                ]
+                await asyncio.sleep(0)
+                s.shutdown(immediate=True)
+                await asyncio.gather(*waiters, return_exceptions=True)
+                weak(waiters[0])
+
+
+async def queue_dropped_with_items(ns, n, keep):
+    """Queues dropped while they hold items (that refer to each other and to
+    the queue): the queue and the items are freed."""
+
+    class Item:
+        def __init__(self, q, i):
+            self.q = q
+            self.i = i
+
+        def __lt__(self, other):
+            return self.i < other.i
+
+    for i in range(n):
+        for kind in QUEUE_KINDS:
+            q = getattr(ns, kind)(3)
+            a, b = Item(q, 2), Item(q, 1)
+            a.other, b.other = b, a
+            q.put_nowait(a)
+            q.put_nowait(b)
+            q.put_nowait(Item(None, 0))
+            weak(q)
+            weak(a)
+            del q, a, b
+        if i % 50 == 0:
+            gc.collect()
+
+
+async def queue_dropped_while_waiting(ns, n, keep):
+    """Queues and tasks dropped while the tasks wait in get(), put() and
+    join(): only cycles through futures and tasks keep them; gc frees them."""
+    for i in range(n):
+        for kind in QUEUE_KINDS:
+            empty = getattr(ns, kind)()
+            full = getattr(ns, kind)(1)
+            full.put_nowait(full)  # the queue holds itself
+            tasks = [
+                asyncio.ensure_future(empty.get()),
+                asyncio.ensure_future(empty.get()),
+                asyncio.ensure_future(full.put(empty)),
+                asyncio.ensure_future(full.join()),
+            ]
+            await asyncio.sleep(0)
+            for o in (empty, full, *tasks):
+                weak(o)
+            del empty, full, tasks
+        if i % 50 == 0:
+            gc.collect()
+
+
 async def leaky_selftest(ns, n, keep):
     """Deliberately leaks: proves the probe can detect a leak."""
     lock = persist(keep, "lock", ns.Lock)
@@ -613,6 +757,9 @@ SCENARIOS = {
         errors,
         threadsafe,
         threadsafe_dropped_while_waiting,
+        queue_ops,
+        queue_dropped_with_items,
+        queue_dropped_while_waiting,
         leaky_selftest,
     ]
 }
@@ -630,6 +777,9 @@ def census(ns) -> dict:
         "Barrier",
         "ThreadSafeFlag",
         "ThreadSafeEvent",
+        "Queue",
+        "LifoQueue",
+        "PriorityQueue",
     ):
         t = getattr(ns, name, None)
         if t is not None:
@@ -675,7 +825,12 @@ def main(argv) -> int:
     ns.ThreadSafeFlag = getattr(mod, "ThreadSafeFlag", None)
     ns.ThreadSafeEvent = getattr(mod, "ThreadSafeEvent", None)
     ns.BrokenBarrierError = getattr(asyncio, "BrokenBarrierError", None)
+    for name in QUEUE_KINDS:  # None while asynclocks has no queues
+        setattr(ns, name, getattr(mod, name, None))
     scen = SCENARIOS[scen_name]
+    if scen_name.startswith("queue") and ns.Queue is None:
+        print(f"{impl} has no queues", file=sys.stderr)
+        return 3
     warnings.simplefilter("ignore", RuntimeWarning)  # never-awaited coroutines
     warnings.simplefilter("ignore", DeprecationWarning)  # throw(type, value, tb)
 

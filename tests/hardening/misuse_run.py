@@ -21,10 +21,11 @@ import warnings
 
 PY = sys.version_info[:2]
 _OBJ_RE = re.compile(r"<(?:[\w.]+\.)?(\w+) object at 0x[0-9a-fA-F]+")
+_AT_RE = re.compile(r" at 0x[0-9a-fA-F]+")  # the queues' repr
 
 
 def norm(text):
-    return _OBJ_RE.sub(r"<\1 object", text)
+    return _AT_RE.sub(" at 0x", _OBJ_RE.sub(r"<\1 object", text))
 
 
 def exc_id(exc):
@@ -493,6 +494,197 @@ def shutdown_with_waiters(ns, trace):
 
 
 # ---------------------------------------------------------------------------
+# queues (the test skips them while asynclocks has none)
+
+
+def qstate(q):
+    return norm(str(q))
+
+
+@scenario
+def queue_two_loops(ns, trace):
+    """Each kind waited on in one loop, then in another: the stdlib's
+    RuntimeError; the non-waiting calls work from any loop."""
+    for kind in ("Queue", "LifoQueue", "PriorityQueue"):
+        cls = getattr(ns, kind)
+        getq, putq, joinq = cls(), cls(1), cls()
+        putq.put_nowait(0)
+        joinq.put_nowait(0)
+
+        async def wait_all(getq=getq, putq=putq, joinq=joinq):
+            for aw in (getq.get(), putq.put(1), joinq.join()):
+                t = asyncio.ensure_future(aw)
+                await asyncio.sleep(0)
+                t.cancel()
+                await asyncio.gather(t, return_exceptions=True)
+
+        async def again(getq=getq, putq=putq, joinq=joinq):
+            out = []
+            for make in (getq.get, lambda putq=putq: putq.put(2), joinq.join):
+                try:
+                    out.append(["ok", await asyncio.wait_for(make(), 0.01)])
+                except asyncio.TimeoutError:
+                    out.append(["timeout"])
+                except BaseException as exc:  # noqa: BLE001
+                    out.append(["raise"] + exc_id(exc))
+            out.append(outcome(putq.get_nowait))
+            out.append(outcome(lambda getq=getq: getq.put_nowait(5)))
+            out.append(outcome(getq.get_nowait))
+            return out
+
+        asyncio.run(wait_all())
+        trace.append([kind, asyncio.run(again()), qstate(getq), qstate(putq), qstate(joinq)])
+
+
+@scenario
+def queue_misuse_calls(ns, trace):
+    """task_done() too often, non-comparable items in a PriorityQueue (the
+    queue left as the stdlib leaves it), odd maxsize values, odd arguments."""
+    for kind in ("Queue", "LifoQueue", "PriorityQueue"):
+        cls = getattr(ns, kind)
+        q = cls()
+        trace.append([kind, "task_done", outcome(q.task_done)])
+        q.put_nowait(1)
+        trace.append([kind, outcome(q.task_done), outcome(q.task_done), qstate(q)])
+        for maxsize in (None, "2", 1.5, -(2**80), 2**80, float("nan")):
+            q = outcome(lambda maxsize=maxsize, cls=cls: cls(maxsize))
+            trace.append([kind, "maxsize", repr(maxsize), q])
+            if q[0] == "ok":
+                obj = cls(maxsize)
+                trace.append(
+                    [outcome(lambda obj=obj: obj.put_nowait(1)), outcome(obj.full), qstate(obj)]
+                )
+        q = cls(1)
+        for call in (
+            lambda q=q: q.put_nowait(),
+            lambda q=q: q.put_nowait(1, 2),
+            lambda q=q: q.get_nowait(1),
+            lambda q=q: q.task_done(1),
+            lambda q=q: q.qsize(1),
+            lambda q=q: q.put_nowait(item=1),
+        ):
+            trace.append([kind, outcome(call)])
+        # A foreign self: the stdlib's Python methods fail on an attribute,
+        # C methods refuse the type (TypeError): both raise, nothing crashes.
+        for call in (
+            lambda cls=cls: cls.put_nowait(None, 1),
+            lambda cls=cls: cls.get_nowait(object()),
+            lambda cls=cls: cls.qsize(1),
+        ):
+            trace.append([kind, outcome(call)[0]])
+    pq = ns.PriorityQueue()
+    pq.put_nowait(1)
+    trace.append(["pq", outcome(lambda: pq.put_nowait("a")), qstate(pq), pq._queue])
+    trace.append(["pq", outcome(pq.get_nowait), outcome(pq.get_nowait), qstate(pq)])
+    pq.put_nowait((1, {}))
+    trace.append(["pq", outcome(lambda: pq.put_nowait((1, {}))), qstate(pq)])
+    trace.append(["pq", outcome(pq.get_nowait), qstate(pq)])
+
+
+@scenario
+def queue_from_thread(ns, trace):
+    """put_nowait/get_nowait from another thread (not thread-safe, but must
+    not crash): the items are all there afterwards."""
+
+    async def main():
+        q = ns.Queue()
+        done = threading.Event()
+
+        def other():
+            for i in range(1000):
+                q.put_nowait(i)
+                if i % 3 == 0:
+                    q.get_nowait()
+            done.set()
+
+        th = threading.Thread(target=other)
+        th.start()
+        th.join()
+        await asyncio.sleep(0)
+        trace.append([q.qsize(), q._unfinished_tasks, done.is_set()])
+        while not q.empty():
+            q.get_nowait()
+            q.task_done()
+        trace.append([q.qsize(), q._unfinished_tasks])
+
+    asyncio.run(main())
+
+
+@scenario
+def queue_delete_while_waiting(ns, trace):
+    async def main():
+        tasks = []
+        for kind in ("Queue", "LifoQueue", "PriorityQueue"):
+            empty, full = getattr(ns, kind)(), getattr(ns, kind)(1)
+            full.put_nowait(0)
+            tasks += [
+                asyncio.ensure_future(empty.get()),
+                asyncio.ensure_future(full.put(1)),
+                asyncio.ensure_future(full.join()),
+            ]
+            await asyncio.sleep(0)
+            del empty, full
+        gc.collect()
+        await asyncio.sleep(0)
+        trace.append(["pending", [t.done() for t in tasks]])
+        for t in tasks:
+            t.cancel()
+        res = await asyncio.gather(*tasks, return_exceptions=True)
+        trace.append([type(r).__name__ for r in res])
+
+    asyncio.run(main())
+
+
+@scenario
+def queue_gc_mid_wait(ns, trace):
+    """gc.collect() while producers and consumers hand items through bounded queues."""
+
+    async def main():
+        qs = [getattr(ns, k)(1) for k in ("Queue", "LifoQueue", "PriorityQueue")]
+        got = []
+
+        async def producer(q):
+            for i in range(50):
+                await q.put(i)
+                if i % 7 == 0:
+                    gc.collect()
+
+        async def consumer(q):
+            for _ in range(50):
+                got.append(await q.get())
+                q.task_done()
+                if len(got) % 11 == 0:
+                    gc.collect()
+
+        await asyncio.gather(*[f(q) for q in qs for f in (producer, consumer)])
+        await asyncio.gather(*[q.join() for q in qs])
+        trace.append([len(got), sum(got)] + [qstate(q) for q in qs])
+
+    asyncio.run(main())
+
+
+@scenario
+def queue_shutdown_with_waiters(ns, trace):
+    """Interpreter exits while tasks wait on queues: exit 0, no crash, no hang."""
+    loop = asyncio.new_event_loop()
+    keep = []
+
+    async def setup():
+        for kind in ("Queue", "LifoQueue", "PriorityQueue"):
+            empty, full = getattr(ns, kind)(), getattr(ns, kind)(1)
+            full.put_nowait(full)
+            keep.extend([empty, full])
+            keep.append(asyncio.ensure_future(empty.get()))
+            keep.append(asyncio.ensure_future(full.put(empty)))
+            keep.append(asyncio.ensure_future(full.join()))
+        await asyncio.sleep(0)
+
+    loop.run_until_complete(setup())
+    globals()["_QKEEP"] = (loop, keep)
+    trace.append("exiting")
+
+
+# ---------------------------------------------------------------------------
 # ThreadSafeFlag / ThreadSafeEvent (no stdlib counterpart: run for asynclocks
 # only; the test states the expected trace)
 
@@ -640,6 +832,11 @@ def main(argv):
 
         ns.ThreadSafeFlag = _threadsafe.ThreadSafeFlag
         ns.ThreadSafeEvent = _threadsafe.ThreadSafeEvent
+    for n in ("Queue", "LifoQueue", "PriorityQueue"):  # None while asynclocks has none
+        setattr(ns, n, getattr(mod, n, None))
+    if name.startswith("queue") and ns.Queue is None:
+        print(f"{impl} has no queues", file=sys.stderr)
+        return 3
     trace = []
     SCENARIOS[name](ns, trace)
     sys.stdout.write(json.dumps(trace) + "\n")
