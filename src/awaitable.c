@@ -98,6 +98,7 @@ static PySendResult
 send_to_sub(AlState *st, AlAwaitable *aw, PyObject *value, PyObject **out)
 {
     PyObject *sub = aw->sub;
+    assert(sub != NULL && aw->running);
     *out = NULL;
     if (Py_IS_TYPE(sub, st->Awaitable_Type)) {
         return aw_run((AlAwaitable *)sub, value, out);
@@ -136,6 +137,7 @@ send_to_sub(AlState *st, AlAwaitable *aw, PyObject *value, PyObject **out)
 static AwStep
 resume_after_sub(AlAwaitable *aw, PySendResult r, PyObject *out, PyObject **result)
 {
+    assert(aw->sub != NULL && r != PYGEN_NEXT && (r != PYGEN_RETURN || out != NULL));
     Py_CLEAR(aw->sub);
     if (r != PYGEN_RETURN) {
         return aw->step(aw, NULL, result);

@@ -230,6 +230,7 @@ cond_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         return AW_AWAIT_FUT;
     }
     case CW_WAIT:
+        assert(aw->fut != NULL);
         (void)wq_remove(self->waiters, aw->fut);
         Py_CLEAR(aw->fut);
         if (value == NULL) {

@@ -24,6 +24,7 @@ event_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         aw->state = 1;
         return AW_AWAIT_FUT;
     }
+    assert(aw->state == 1 && aw->fut != NULL);
     (void)wq_remove(self->waiters, aw->fut);
     if (value == NULL) {
         return AW_ERROR;

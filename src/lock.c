@@ -68,6 +68,7 @@ lock_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
     }
 
     /* Resumed from `await fut`: the finally clause, then the except. */
+    assert(aw->state == 1 && aw->fut != NULL);
     (void)wq_remove(self->waiters, aw->fut);
     if (value == NULL) {
         if (PyErr_ExceptionMatches(st->CancelledError) && !self->locked) {

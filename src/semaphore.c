@@ -234,6 +234,7 @@ sem_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         return AW_AWAIT_FUT;
     }
 
+    assert(aw->state == 1 && aw->fut != NULL);
     (void)wq_remove(self->waiters, aw->fut);
     if (value == NULL) {
         PyObject *exc = al_fetch_exc();

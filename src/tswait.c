@@ -465,6 +465,7 @@ tsw_wait_end(AlAwaitable *aw, int is_flag, PyObject *value, PyObject **result)
 {
     TsObject *self = (TsObject *)aw->owner;
     TsNode *n = aw->u.node;
+    assert(n != NULL && aw->state == 1);
     int granted = 0, ours = 1;
     aw->u.node = NULL;
     TS_LOCK(self);

@@ -63,6 +63,7 @@ wq_ensure_deque(AlState *st, WaitQ **qp)
 int
 wq_append(WaitQ **qp, PyObject *fut)
 {
+    assert(*qp != NULL && fut != NULL); /* reserved by the caller */
     AlState *st = (*qp)->st;
     if (wq_ensure_deque(st, qp) < 0) {
         return -1;
