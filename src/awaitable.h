@@ -90,8 +90,9 @@ aw_new(AlState *st, PyObject *owner, AwStepFunc step, const char *name, PyObject
     /* Tell a PyRefTracer (3.13+) that the object lives again.
      * _Py_NewReference (cpython/object.h, 3.13-3.15) does only that and sets
      * the refcount to 1, as it is: cheaper than PyObject_Init, which also
-     * takes a type reference that the entry holds already (measured on
-     * 3.13.0: 30 instructions per operation; 3.14.10: see README). */
+     * takes a type reference that the entry holds already, and than the
+     * public PyRefTracer_GetTracer route. The one private CPython call of
+     * the module: see CONTRIBUTING.md, "Private CPython API". */
 #if AL_PY313
     _Py_NewReference((PyObject *)aw);
 #endif
