@@ -2,10 +2,14 @@
 #include "barrier.h"
 
 #include "args.h"
+#include "awaitable.h"
 #include "condition.h"
 #include "exceptions.h"
 #include "lock.h"
 #include "repr.h"
+#include "state.h"
+#include "waitbase.h"
+#include "waitq.h"
 
 enum { B_FILLING = 0, B_DRAINING = 1, B_RESETTING = 2, B_BROKEN = 3 };
 

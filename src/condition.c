@@ -7,11 +7,14 @@
 #include "condition.h"
 
 #include "args.h"
+#include "awaitable.h"
 #include "calls.h"
 #include "exceptions.h"
 #include "future.h"
 #include "lock.h"
 #include "repr.h"
+#include "waitbase.h"
+#include "waitq.h"
 
 static int
 is_our_lock(AlState *st, PyObject *lock)

@@ -2,8 +2,11 @@
 #include "event.h"
 
 #include "args.h"
+#include "awaitable.h"
 #include "future.h"
 #include "repr.h"
+#include "waitbase.h"
+#include "waitq.h"
 
 /* Body of Event.wait(). */
 static AwStep

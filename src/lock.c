@@ -2,9 +2,12 @@
 #include "lock.h"
 
 #include "args.h"
+#include "awaitable.h"
 #include "exceptions.h"
 #include "future.h"
 #include "repr.h"
+#include "waitbase.h"
+#include "waitq.h"
 
 /* Ensure the first waiter will wake up (stdlib Lock._wake_up_first).
  * 0 or -1. Beware: set_result() schedules callbacks through the loop, which

@@ -13,6 +13,8 @@
 #include "semaphore.h"
 #include "tsevent.h"
 #include "tsflag.h"
+#include "tswait.h"
+#include "waitbase.h"
 
 /* Check that asyncio's class `base` has an instance layout our types can
  * extend with AL_OBJECT_HEAD: no items, and nothing in the object beyond

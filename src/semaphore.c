@@ -2,10 +2,13 @@
 #include "semaphore.h"
 
 #include "args.h"
+#include "awaitable.h"
 #include "calls.h"
 #include "exceptions.h"
 #include "future.h"
 #include "repr.h"
+#include "waitbase.h"
+#include "waitq.h"
 
 /* ------------------------------------------------------------------ */
 /* The counter (see SemValue): C arithmetic on the fast path, the stdlib's

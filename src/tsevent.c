@@ -4,7 +4,9 @@
 #include "tsevent.h"
 
 #include "args.h"
+#include "awaitable.h"
 #include "repr.h"
+#include "tswait.h"
 
 /* Body of ThreadSafeEvent.wait(): the flag stays set. */
 static AwStep

@@ -4,6 +4,8 @@
 #include "tsflag.h"
 
 #include "args.h"
+#include "awaitable.h"
+#include "tswait.h"
 
 /* Body of ThreadSafeFlag.wait(): takes (clears) the flag. */
 static AwStep

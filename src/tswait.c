@@ -52,10 +52,11 @@
  * exactly one waiter and no flag is lost. */
 #include "tswait.h"
 
+#include "args.h"
 #include "exceptions.h"
 #include "future.h"
 #include "repr.h"
-#include "args.h"
+#include "state.h"
 
 #include <math.h>
 #include <time.h>

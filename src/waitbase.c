@@ -2,8 +2,11 @@
  * stdlib's _ContextManagerMixin for subclass instances. */
 #include "waitbase.h"
 
+#include "awaitable.h"
 #include "calls.h"
 #include "exceptions.h"
+#include "state.h"
+#include "waitq.h"
 
 /* ------------------------------------------------------------------ */
 /* Instance __dict__ and attribute assignment. */
