@@ -13,13 +13,12 @@ static AwStep
 event_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 {
     EventObject *self = (EventObject *)aw->owner;
-    AlState *st = aw->st;
     if (aw->state == 0) {
         if (self->value) {
             *result = Py_NewRef(Py_True);
             return AW_RETURN;
         }
-        PyObject *fut = wq_new_waiter(st, aw->owner, &self->waiters);
+        PyObject *fut = wq_new_waiter(aw->st, aw->owner, &self->waiters);
         if (fut == NULL) {
             return AW_ERROR;
         }
