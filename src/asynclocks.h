@@ -91,6 +91,7 @@ typedef struct AlState_ {
     PyObject *str_call_soon_threadsafe;
     PyObject *current_task; /* asyncio.current_task */
     int ts_nan_raises;      /* threading.Event().wait(nan) raises ValueError (3.14+) */
+    PyObject *empty_dict;   /* 3.11: the __dict__ new primitives share (coromethod.c) */
 } AlState;
 
 extern struct PyModuleDef al_module_def;
@@ -226,6 +227,10 @@ extern PyType_Spec al_awaitable_spec;
  * inspect.signature give the stdlib's answers). 0 or -1. */
 extern PyType_Spec al_coromethod_spec;
 int al_install_coroutine_methods(AlState *st, PyTypeObject *type, PyType_Spec *spec);
+/* 3.11: before the instance __dict__ of `self` is written or handed out,
+ * replace the empty dict new instances share by NULL (a dict of its own is
+ * then made on demand), see coromethod.c. No-op on other versions. */
+void al_unshare_dict(PyObject *self);
 
 /* ------------------------------------------------------------------ */
 /* Helpers shared by the primitives, one header per concern. */

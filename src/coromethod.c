@@ -250,9 +250,81 @@ cm_new(AlState *st, PyTypeObject *type, PyMethodDef *def, int coro)
     return (PyObject *)m;
 }
 
+/* ------------------------------------------------------------------ */
+/* CPython 3.11: the interpreter's specialized method loads and calls.
+ *
+ * 3.11 specializes `obj.meth(...)` (LOAD_METHOD, then PRECALL) only when
+ * (_Py_Specialize_LoadMethod) the instance has no dict slot, a managed dict,
+ * or a dict slot holding a dict: a NULL dict pointer, what our objects have
+ * until their first attribute, is a specialization failure (3.12+ have a
+ * lazy-dict form). And (_Py_Specialize_Precall) it calls inline only
+ * builtin functions, builtin method descriptors (PyMethodDescr_Type exactly),
+ * Python functions, bound methods and classes with a vectorcall. So on 3.11:
+ *
+ * - each new primitive's __dict__ is one empty dict shared by all of them
+ *   (copy on write: al_unshare_dict drops it before an attribute is set or
+ *   the dict is handed out, and a dict of its own is made then); method
+ *   loads are then specialized (LOAD_METHOD_WITH_DICT, keyed on the shared
+ *   keys of empty dicts);
+ * - see also the method classes below. */
+
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+#define AL_ONLY_311 1
+#endif
+
+#ifdef AL_ONLY_311
+/* tp_alloc of our primitives on 3.11: PyType_GenericAlloc with the shared
+ * empty __dict__. New reference or NULL. */
+static PyObject *
+alloc_shared_dict(PyTypeObject *type, Py_ssize_t nitems)
+{
+    PyObject *self = PyType_GenericAlloc(type, nitems);
+    PyObject *m = ((PyHeapTypeObject *)type)->ht_module;
+    if (self != NULL && m != NULL && PyModule_GetDef(m) == &al_module_def) {
+        AlState *st = (AlState *)PyModule_GetState(m);
+        if (st != NULL && st->empty_dict != NULL) {
+            ((AlObjectHead *)self)->dict = Py_NewRef(st->empty_dict);
+        }
+    }
+    return self;
+}
+#endif
+
+void
+al_unshare_dict(PyObject *self)
+{
+#ifdef AL_ONLY_311
+    PyObject **dictp = &((AlObjectHead *)self)->dict;
+    if (*dictp == NULL || PyDict_GET_SIZE(*dictp) != 0) {
+        return;
+    }
+    PyObject *m = PyType_GetModuleByDef(Py_TYPE(self), &al_module_def); /* borrowed */
+    if (m == NULL) {
+        PyErr_Clear(); /* not one of ours: nothing is shared */
+        return;
+    }
+    AlState *st = (AlState *)PyModule_GetState(m);
+    if (st != NULL && *dictp == st->empty_dict) {
+        Py_CLEAR(*dictp);
+    }
+#else
+    (void)self;
+#endif
+}
+
 int
 al_install_coroutine_methods(AlState *st, PyTypeObject *type, PyType_Spec *spec)
 {
+#ifdef AL_ONLY_311
+    /* Only the types whose attribute assignment and __dict__ go through
+     * al_unshare_dict (waitbase.c). */
+    if (type->tp_setattro == wb_setattro) {
+        if (st->empty_dict == NULL && (st->empty_dict = PyDict_New()) == NULL) {
+            return -1;
+        }
+        type->tp_alloc = alloc_shared_dict;
+    }
+#endif
     static const char *const coro_names[] = { "acquire", "wait",       "wait_for", "reset",
                                               "abort",   "__aenter__", "__aexit__" };
     PyMethodDef *defs = NULL;

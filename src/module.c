@@ -454,6 +454,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->Barrier_Type);
     Py_VISIT(st->Awaitable_Type);
     Py_VISIT(st->CoroMethod_Type);
+    Py_VISIT(st->empty_dict);
     Py_VISIT(st->get_running_loop);
     Py_VISIT(st->CancelledError);
     Py_VISIT(st->InvalidStateError);
@@ -510,6 +511,7 @@ module_clear(PyObject *module)
     Py_CLEAR(st->Barrier_Type);
     Py_CLEAR(st->Awaitable_Type);
     Py_CLEAR(st->CoroMethod_Type);
+    Py_CLEAR(st->empty_dict);
     Py_CLEAR(st->get_running_loop);
     Py_CLEAR(st->CancelledError);
     Py_CLEAR(st->InvalidStateError);

@@ -31,6 +31,7 @@ al_state_from_type(PyTypeObject *tp)
 PyObject *
 al_dict_peek(PyObject *self)
 {
+    al_unshare_dict(self);
     return ((AlObjectHead *)self)->dict;
 }
 
@@ -56,6 +57,7 @@ al_setattro_flag(PyObject *self, PyObject *name, PyObject *value, char *flag)
             *flag = 1;
         }
     }
+    al_unshare_dict(self);
     return PyObject_GenericSetAttr(self, name, value);
 }
 
@@ -69,6 +71,7 @@ PyObject *
 al_get_dict_flag(PyObject *self, char *flag)
 {
     *flag = 1;
+    al_unshare_dict(self);
     return PyObject_GenericGetDict(self, NULL);
 }
 
