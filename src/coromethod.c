@@ -402,6 +402,15 @@ static PyType_Spec mc_meta_spec = {
     .slots = mc_meta_slots,
 };
 
+/* tp_new of the metaclass once its method classes are made (NULL would be
+ * called as is by type_new for a class deriving from a method class). */
+static PyObject *
+mc_meta_closed_new(PyTypeObject *meta, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
+{
+    PyErr_Format(PyExc_TypeError, "cannot create '%s' instances", meta->tp_name);
+    return NULL;
+}
+
 /* The method class of metaclass `meta` standing for the CoroMethod `cm`
  * (named and documented as it). New reference or NULL. */
 static PyObject *
@@ -511,7 +520,7 @@ al_install_coroutine_methods(AlState *st, PyTypeObject *type, PyType_Spec *spec)
         }
     }
 #ifdef AL_ONLY_311
-    meta->tp_new = NULL;
+    meta->tp_new = mc_meta_closed_new;
     PyType_Modified(meta);
     Py_DECREF(meta);
 #endif
