@@ -509,7 +509,10 @@ al_install_coroutine_methods(AlState *st, PyTypeObject *type, PyType_Spec *spec)
         }
         PyObject *m = cm_new(st, type, defs, coro);
 #ifdef AL_ONLY_311
-        if (m != NULL) {
+        /* Not __aenter__/__aexit__: `async with` looks them up as special
+         * methods (their __get__ is then one step shorter), not with
+         * LOAD_METHOD. */
+        if (m != NULL && strncmp(defs->ml_name, "__", 2) != 0) {
             Py_SETREF(m, mc_new_class(meta, (CoroMethod *)m));
         }
 #endif
