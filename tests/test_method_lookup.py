@@ -107,6 +107,6 @@ def test_method_calls_specialize_on_311():
     other.attribute = 1
     for _ in range(200):
         _calls(lock, event, sem)
-    ops = [i.opname for i in dis.get_instructions(_calls, adaptive=True)]  # type: ignore[call-arg]
+    ops = [i.opname for i in dis.get_instructions(_calls, adaptive=True)]
     assert ops.count("LOAD_METHOD_WITH_DICT") == 3, ops
     assert ops.count("PRECALL_BUILTIN_CLASS") == 3, ops
