@@ -17,6 +17,11 @@
 #define AL_PY312 (PY_VERSION_HEX >= 0x030C0000)
 #define AL_PY313 (PY_VERSION_HEX >= 0x030D0000)
 #define AL_PY314 (PY_VERSION_HEX >= 0x030E0000)
+/* 3.11 exactly: its specializer needs the work-arounds of coromethod.c and
+ * waitbase.c (shared empty __dict__, method classes). */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+#define AL_ONLY_311 1
+#endif
 
 /* Keep a cold function out of line, so that its caller, inlined into the
  * hot path, stays small. */

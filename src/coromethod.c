@@ -252,9 +252,195 @@ cm_new(AlState *st, PyTypeObject *type, PyMethodDef *def, int coro)
     return (PyObject *)m;
 }
 
+/* ------------------------------------------------------------------ */
+/* CPython 3.11: the interpreter's specialized method loads and calls.
+ *
+ * 3.11 specializes `obj.meth(...)` (LOAD_METHOD, then PRECALL) only when
+ * (_Py_Specialize_LoadMethod) the instance has no dict slot, a managed dict,
+ * or a dict slot holding a dict: a NULL dict pointer, what our objects have
+ * until their first attribute, is a specialization failure (3.12+ have a
+ * lazy-dict form). And (_Py_Specialize_Precall) it calls inline only
+ * builtin functions, builtin method descriptors (PyMethodDescr_Type exactly),
+ * Python functions, bound methods and classes with a vectorcall. So on 3.11:
+ *
+ * - each new primitive's __dict__ is one empty dict shared by all of them
+ *   (waitbase.c; copy on write: al_unshare_dict drops it before an attribute is set or
+ *   the dict is handed out, and a dict of its own is made then); method
+ *   loads are then specialized (LOAD_METHOD_WITH_DICT, keyed on the shared
+ *   keys of empty dicts);
+ * - what the type's dict holds for each method is a class (a "method
+ *   class"), whose metaclass is a method descriptor type: the interpreter
+ *   loads it as a method (LOAD_METHOD_WITH_DICT, the metaclass has
+ *   Py_TPFLAGS_METHOD_DESCRIPTOR and Py_TPFLAGS_IMMUTABLETYPE) and calls it
+ *   inline as a class with a vectorcall (PRECALL_BUILTIN_CLASS: immutable,
+ *   tp_new not object's, tp_vectorcall set), straight into cm_vectorcall.
+ *   Its __get__ (the metaclass's) gives what a lookup through the class or
+ *   an instance sees: the function-like CoroMethod, or a method bound to
+ *   it, so introspection answers as on the other versions. */
+
+#ifdef AL_ONLY_311
+
+/* A method class: an instance of a per-primitive metaclass (spec below)
+ * standing in the type's dict for the CoroMethod `cm`. */
+typedef struct {
+    PyHeapTypeObject ht;
+    PyObject *cm;           /* the CoroMethod (strong), also its __wrapped__ */
+    AlFastKw meth;          /* cm's, copied for the call */
+    PyTypeObject *objclass; /* cm's (strong) */
+} MethodClass;
+
+/* mc_vectorcall's other cases (subclasses, errors), kept out of line so
+ * that the common case needs no stack frame. New reference or NULL. */
+static Py_NO_INLINE PyObject *
+mc_vectorcall_other(PyObject *cls, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    PyObject *cm = ((MethodClass *)cls)->cm;
+    if (cm == NULL) {
+        PyErr_SetString(PyExc_TypeError, "asynclocks: incomplete method class");
+        return NULL;
+    }
+    return cm_vectorcall(cm, args, nargsf, kwnames);
+}
+
+/* The call: straight to the method for a `self` of exactly the defining
+ * class. New reference or NULL. */
+static PyObject *
+mc_vectorcall(PyObject *cls, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    MethodClass *mc = (MethodClass *)cls;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (nargs >= 1 && Py_IS_TYPE(args[0], mc->objclass)) {
+        return mc->meth(args[0], args + 1, nargs - 1, kwnames);
+    }
+    return mc_vectorcall_other(cls, args, nargsf, kwnames);
+}
+
+/* tp_new of a method class: calling it with a tuple calls the method (the
+ * result is not an instance, so type_call returns it). New reference. */
+static PyObject *
+mc_new(PyTypeObject *cls, PyObject *args, PyObject *kwds)
+{
+    PyObject *cm = ((MethodClass *)cls)->cm;
+    if (cm == NULL) {
+        PyErr_SetString(PyExc_TypeError, "asynclocks: incomplete method class");
+        return NULL;
+    }
+    return PyObject_Call(cm, args, kwds);
+}
+
+/* The metaclass's __get__: the CoroMethod from the class, a method bound
+ * to it from an instance. New reference. */
+static PyObject *
+mc_descr_get(PyObject *cls, PyObject *obj, PyObject *type)
+{
+    PyObject *cm = ((MethodClass *)cls)->cm;
+    if (cm == NULL) {
+        return Py_NewRef(cls);
+    }
+    return cm_descr_get(cm, obj, type);
+}
+
+static PyObject *
+mc_repr(PyObject *cls)
+{
+    PyObject *cm = ((MethodClass *)cls)->cm;
+    return cm != NULL ? cm_repr(cm) : PyType_Type.tp_repr(cls);
+}
+
+static int
+mc_traverse(PyObject *cls, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(cls));
+    Py_VISIT(((MethodClass *)cls)->cm);
+    Py_VISIT(((MethodClass *)cls)->objclass);
+    return PyType_Type.tp_traverse(cls, visit, arg);
+}
+
+/* `cm` and `objclass` are kept until dealloc (a call through a class being collected
+ * stays valid); the type's own clear breaks the cycles (its dict). */
+static void
+mc_dealloc(PyObject *cls)
+{
+    PyTypeObject *meta = Py_TYPE(cls);
+    Py_CLEAR(((MethodClass *)cls)->cm);
+    Py_CLEAR(((MethodClass *)cls)->objclass);
+    PyType_Type.tp_dealloc(cls);
+    Py_DECREF(meta);
+}
+
+static PyType_Slot mc_meta_slots[] = {
+    { Py_tp_descr_get, mc_descr_get },
+    { Py_tp_repr, mc_repr },
+    { Py_tp_traverse, mc_traverse },
+    { Py_tp_dealloc, mc_dealloc },
+    { 0, NULL },
+};
+
+static PyType_Spec mc_meta_spec = {
+    .name = "asynclocks._core.method_class",
+    .basicsize = sizeof(MethodClass),
+    .itemsize = 0, /* type's */
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_METHOD_DESCRIPTOR |
+             Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = mc_meta_slots,
+};
+
+/* tp_new of the metaclass once its method classes are made (NULL would be
+ * called as is by type_new for a class deriving from a method class). */
+static PyObject *
+mc_meta_closed_new(PyTypeObject *meta, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
+{
+    PyErr_Format(PyExc_TypeError, "cannot create '%s' instances", meta->tp_name);
+    return NULL;
+}
+
+/* The method class of metaclass `meta` standing for the CoroMethod `cm`
+ * (named and documented as it). New reference or NULL. */
+static PyObject *
+mc_new_class(PyTypeObject *meta, CoroMethod *cm)
+{
+    PyObject *ns = Py_BuildValue("{sssOsOsO}", "__module__", "asynclocks", "__qualname__",
+                                 cm->qualname, "__doc__", cm->doc, "__wrapped__", (PyObject *)cm);
+    if (ns == NULL) {
+        return NULL;
+    }
+    PyObject *cls = PyObject_CallFunction((PyObject *)meta, "O(O)O", cm->name,
+                                          (PyObject *)&PyBaseObject_Type, ns);
+    Py_DECREF(ns);
+    if (cls == NULL) {
+        return NULL;
+    }
+    if (!PyObject_TypeCheck(cls, meta)) {
+        PyErr_SetString(PyExc_SystemError, "asynclocks: method class of the wrong type");
+        Py_DECREF(cls);
+        return NULL;
+    }
+    PyTypeObject *t = (PyTypeObject *)cls;
+    ((MethodClass *)cls)->cm = Py_NewRef((PyObject *)cm);
+    ((MethodClass *)cls)->meth = cm->meth;
+    ((MethodClass *)cls)->objclass = (PyTypeObject *)Py_NewRef((PyObject *)cm->objclass);
+    t->tp_new = mc_new;
+    t->tp_vectorcall = mc_vectorcall;
+    t->tp_flags |= Py_TPFLAGS_IMMUTABLETYPE;
+    t->tp_flags &= ~Py_TPFLAGS_BASETYPE;
+    PyType_Modified(t);
+    return cls;
+}
+#endif
+
 int
 al_install_coroutine_methods(AlState *st, PyTypeObject *type, PyType_Spec *spec)
 {
+#ifdef AL_ONLY_311
+    /* One metaclass per primitive type, closed to new instances once its
+     * method classes are made. */
+    PyTypeObject *meta =
+      (PyTypeObject *)PyType_FromSpecWithBases(&mc_meta_spec, (PyObject *)&PyType_Type);
+    if (meta == NULL) {
+        return -1;
+    }
+    meta->tp_flags |= Py_TPFLAGS_HAVE_VECTORCALL; /* tp_vectorcall_offset is type's */
+#endif
     static const char *const coro_names[] = { "acquire", "wait",       "wait_for", "reset",
                                               "abort",   "__aenter__", "__aexit__" };
     PyMethodDef *defs = NULL;
@@ -275,14 +461,29 @@ al_install_coroutine_methods(AlState *st, PyTypeObject *type, PyType_Spec *spec)
             continue;
         }
         PyObject *m = cm_new(st, type, defs, coro);
-        if (m == NULL) {
-            return -1;
+#ifdef AL_ONLY_311
+        /* Not __aenter__/__aexit__: `async with` looks them up as special
+         * methods (their __get__ is then one step shorter), not with
+         * LOAD_METHOD. */
+        if (m != NULL && strncmp(defs->ml_name, "__", 2) != 0) {
+            Py_SETREF(m, mc_new_class(meta, (CoroMethod *)m));
         }
-        int rc = PyObject_SetAttrString((PyObject *)type, defs->ml_name, m);
-        Py_DECREF(m);
+#endif
+        int rc = m != NULL ? PyObject_SetAttrString((PyObject *)type, defs->ml_name, m) : -1;
+        Py_XDECREF(m);
         if (rc < 0) {
-            return -1;
+            goto error;
         }
     }
+#ifdef AL_ONLY_311
+    meta->tp_new = mc_meta_closed_new;
+    PyType_Modified(meta);
+    Py_DECREF(meta);
+#endif
     return 0;
+error:
+#ifdef AL_ONLY_311
+    Py_DECREF(meta);
+#endif
+    return -1;
 }

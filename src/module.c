@@ -98,6 +98,9 @@ add_type(PyObject *module, PyType_Spec *spec, PyObject *bases, PyTypeObject **sl
     }
     if (how & AL_TYPE_PLAIN_LAYOUT) {
         use_plain_layout(t);
+        if (wb_share_empty_dict(PyModule_GetState(module), t) < 0) {
+            return -1;
+        }
     }
     if ((how & AL_TYPE_METHODS) &&
         al_install_coroutine_methods(PyModule_GetState(module), t, spec) < 0) {

@@ -54,8 +54,9 @@ typedef struct AlAwaitable AlAwaitable;
 
 /* Objects this module makes for itself. */
 #define AL_STATE_OWN(X)                                                                            \
-    X(PyObject *, stop_true) /* the shared StopIteration(True) (awaitable.c) */                    \
-    X(PyObject *, ts_wake)   /* the thread-safe family's wake-up callback (tswait.c) */
+    X(PyObject *, stop_true)  /* the shared StopIteration(True) (awaitable.c) */                   \
+    X(PyObject *, ts_wake)    /* the thread-safe family's wake-up callback (tswait.c) */           \
+    X(PyObject *, empty_dict) /* 3.11: the __dict__ new primitives share (waitbase.c); else NULL */
 
 /* Interned strings: the field str_<name> holds the str "<name>". */
 #define AL_STATE_STRINGS(X)                                                                        \

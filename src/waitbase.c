@@ -14,6 +14,7 @@
 PyObject *
 al_dict_peek(PyObject *self)
 {
+    al_unshare_dict(self);
     return ((AlObjectHead *)self)->dict;
 }
 
@@ -74,6 +75,7 @@ al_setattro_flag(PyObject *self, PyObject *name, PyObject *value, char *flag)
             *flag = 1;
         }
     }
+    al_unshare_dict(self);
     return PyObject_GenericSetAttr(self, name, value);
 }
 
@@ -87,6 +89,7 @@ PyObject *
 al_get_dict_flag(PyObject *self, char *flag)
 {
     *flag = 1;
+    al_unshare_dict(self);
     return PyObject_GenericGetDict(self, NULL);
 }
 
@@ -330,5 +333,65 @@ al_set_flag_attr(PyObject *value, const char *name, char *flag)
         return -1;
     }
     *flag = (char)b;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* 3.11: the shared empty __dict__ (see coromethod.c for why). */
+
+#ifdef AL_ONLY_311
+/* tp_alloc of our primitives on 3.11: PyType_GenericAlloc with the shared
+ * empty __dict__. New reference or NULL. */
+static PyObject *
+alloc_shared_dict(PyTypeObject *type, Py_ssize_t nitems)
+{
+    PyObject *self = PyType_GenericAlloc(type, nitems);
+    PyObject *m = ((PyHeapTypeObject *)type)->ht_module;
+    if (self != NULL && m != NULL && PyModule_GetDef(m) == &al_module_def) {
+        AlState *st = (AlState *)PyModule_GetState(m);
+        if (st != NULL && st->empty_dict != NULL) {
+            ((AlObjectHead *)self)->dict = Py_NewRef(st->empty_dict);
+        }
+    }
+    return self;
+}
+#endif
+
+void
+al_unshare_dict(PyObject *self)
+{
+#ifdef AL_ONLY_311
+    PyObject **dictp = &((AlObjectHead *)self)->dict;
+    if (*dictp == NULL || PyDict_GET_SIZE(*dictp) != 0) {
+        return;
+    }
+    PyObject *m = PyType_GetModuleByDef(Py_TYPE(self), &al_module_def); /* borrowed */
+    if (m == NULL) {
+        PyErr_Clear(); /* not one of ours: nothing is shared */
+        return;
+    }
+    AlState *st = (AlState *)PyModule_GetState(m);
+    if (st != NULL && *dictp == st->empty_dict) {
+        Py_CLEAR(*dictp);
+    }
+#else
+    (void)self;
+#endif
+}
+
+int
+wb_share_empty_dict(AlState *st, PyTypeObject *type)
+{
+#ifdef AL_ONLY_311
+    if (type->tp_setattro == wb_setattro) {
+        if (st->empty_dict == NULL && (st->empty_dict = PyDict_New()) == NULL) {
+            return -1;
+        }
+        type->tp_alloc = alloc_shared_dict;
+    }
+#else
+    (void)st;
+    (void)type;
+#endif
     return 0;
 }

@@ -81,6 +81,16 @@ void al_dict_clear(PyObject *self);
 /* The instance __dict__ without creating it or setting the shadow flag:
  * borrowed reference or NULL (no error). */
 PyObject *al_dict_peek(PyObject *self);
+/* 3.11: before the instance __dict__ of `self` is written or handed out,
+ * replace the empty dict new instances share by NULL (a dict of its own is
+ * then made on demand). No-op on other versions. */
+void al_unshare_dict(PyObject *self);
+/* 3.11: make new instances of `type` (a type whose attribute assignment and
+ * __dict__ go through al_unshare_dict: tp_setattro is wb_setattro) start
+ * with the shared empty __dict__ that lets the interpreter specialize their
+ * method loads (see coromethod.c). No-op for other types and versions.
+ * 0 or -1. */
+int wb_share_empty_dict(AlState *st, PyTypeObject *type);
 /* __reduce__ result (type(self), args, (state, __dict__ or None)); steals
  * args and state, which may be NULL on error. */
 PyObject *al_reduce(PyObject *self, PyObject *args, PyObject *state);

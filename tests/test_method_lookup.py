@@ -1,0 +1,112 @@
+"""Instance dicts and method lookups as the interpreter sees them.
+
+Instance attributes stay per instance (on 3.11 every new primitive starts
+with one shared empty ``__dict__``, copied on first write), what the class's
+``__dict__`` holds for a method (``inspect.getattr_static``) is callable and
+has the stdlib's signature, and on 3.11 the method loads and calls of the
+uncontended paths are the interpreter's specialized forms."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dis
+import inspect
+import sys
+
+import asynclocks
+import pytest
+from paritylib import HAS_BARRIER, STDLIB
+
+C_ONLY = pytest.mark.skipif(asynclocks.IMPLEMENTATION != "c", reason="C extension not active")
+NAMES = ["Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore"] + (
+    ["Barrier"] if HAS_BARRIER else []
+)
+
+
+def make(ns, name):
+    return getattr(ns, name)(2) if name == "Barrier" else getattr(ns, name)()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_instance_dicts_are_per_instance(impl, name):
+    a, b, c = make(impl, name), make(impl, name), make(impl, name)
+    assert a.__dict__ is a.__dict__
+    assert vars(a) is not vars(b)
+    a.x = 1
+    assert "x" in vars(a) and "x" not in vars(b) and not hasattr(b, "x")
+    vars(b)["y"] = 2
+    assert b.y == 2 and not hasattr(a, "y") and not hasattr(c, "y")
+    c.__dict__ = {"z": 3}
+    assert c.z == 3 and not hasattr(make(impl, name), "z")
+    del a.x
+    assert not hasattr(a, "x")
+    with pytest.raises(AttributeError):
+        del make(impl, name).x
+    fresh = make(impl, name)
+    assert "x" not in vars(copy.copy(fresh))
+    b2 = copy.copy(b)
+    assert b2.y == 2 and vars(b2) is not vars(b)
+    assert not hasattr(make(impl, name), "y")
+
+
+def test_class_dict_entries_are_callable(impl):
+    async def main():
+        lock = impl.Lock()
+        acquire = inspect.getattr_static(lock, "acquire")
+        release = inspect.getattr_static(lock, "release")
+        assert inspect.signature(acquire) == inspect.signature(
+            inspect.getattr_static(STDLIB.Lock, "acquire")
+        )
+        assert await acquire(lock) is True
+        assert lock.locked()
+        assert release(lock) is None
+        assert not lock.locked()
+
+        class Sub(impl.Lock):
+            pass
+
+        sub = Sub()
+        assert await acquire(sub) is True
+        assert sub.locked()
+        release(sub)
+        assert await type(lock).acquire(sub) is True
+        type(lock).release(sub)
+
+    asyncio.run(main())
+
+
+@C_ONLY
+@pytest.mark.parametrize("name", NAMES)
+def test_method_objects_cannot_be_made_or_subclassed(name):
+    cls = getattr(asynclocks, name)
+    for meth in ("acquire", "release", "wait", "set", "locked", "__aenter__"):
+        entry = inspect.getattr_static(cls, meth, None)
+        if entry is None or inspect.getattr_static(STDLIB, name, None) is None:
+            continue
+        with pytest.raises(TypeError):
+            type(entry)("x", (object,), {})
+        with pytest.raises(TypeError):
+            type("X", (entry,), {})
+
+
+def _calls(lock, event, sem):
+    lock.locked()
+    event.is_set()
+    sem.locked()
+
+
+@C_ONLY
+@pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="3.11's specializer")
+def test_method_calls_specialize_on_311():
+    """3.11 loads the methods as methods of an instance with a dict
+    (LOAD_METHOD_WITH_DICT) and calls them inline (PRECALL_BUILTIN_CLASS),
+    also for instances made after another one got attributes."""
+    lock, event, sem = asynclocks.Lock(), asynclocks.Event(), asynclocks.Semaphore()
+    other = asynclocks.Lock()
+    other.attribute = 1
+    for _ in range(200):
+        _calls(lock, event, sem)
+    ops = [i.opname for i in dis.get_instructions(_calls, adaptive=True)]
+    assert ops.count("LOAD_METHOD_WITH_DICT") == 3, ops
+    assert ops.count("PRECALL_BUILTIN_CLASS") == 3, ops
