@@ -149,7 +149,7 @@ static PyType_Slot tse_slots[] = {
 };
 
 PyType_Spec al_tsevent_spec = {
-    .name = "asynclocks._core.ThreadSafeEvent",
+    .name = "asynclocks.ThreadSafeEvent",
     .basicsize = sizeof(TsObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

@@ -80,7 +80,7 @@ static PyType_Slot tsf_slots[] = {
 };
 
 PyType_Spec al_tsflag_spec = {
-    .name = "asynclocks._core.ThreadSafeFlag",
+    .name = "asynclocks.ThreadSafeFlag",
     .basicsize = sizeof(TsObject),
     .itemsize = 0,
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

@@ -351,6 +351,8 @@ class ThreadSafeFlag(_ThreadSafeBase):
     the flag stays set until a wait() takes it.
     """
 
+    __module__ = "asynclocks"  # the name users import it by
+
     __slots__ = ()
 
     def set(self) -> None:
@@ -370,6 +372,8 @@ class ThreadSafeEvent(_ThreadSafeBase):
 
     It wakes asyncio tasks of any loop (await wait()) and threads (wait_sync()).
     """
+
+    __module__ = "asynclocks"  # the name users import it by
 
     __slots__ = ()
 
