@@ -18,6 +18,7 @@
 #endif
 
 #include "waitq.h"
+#include "queue.h"
 
 /* ------------------------------------------------------------------ */
 /* Module state. */
@@ -91,6 +92,7 @@ typedef struct AlState_ {
     PyObject *str_call_soon_threadsafe;
     PyObject *current_task; /* asyncio.current_task */
     int ts_nan_raises;      /* threading.Event().wait(nan) raises ValueError (3.14+) */
+    AlQueueState qs;        /* queue.c */
 } AlState;
 
 extern struct PyModuleDef al_module_def;

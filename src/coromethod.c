@@ -253,8 +253,9 @@ cm_new(AlState *st, PyTypeObject *type, PyMethodDef *def, int coro)
 int
 al_install_coroutine_methods(AlState *st, PyTypeObject *type, PyType_Spec *spec)
 {
-    static const char *const coro_names[] = { "acquire", "wait",       "wait_for", "reset",
-                                              "abort",   "__aenter__", "__aexit__" };
+    static const char *const coro_names[] = { "acquire", "wait",       "wait_for",  "reset",
+                                              "abort",   "__aenter__", "__aexit__", "put",
+                                              "get",     "join" };
     PyMethodDef *defs = NULL;
     for (PyType_Slot *slot = spec->slots; slot->slot != 0; slot++) {
         if (slot->slot == Py_tp_methods) {

@@ -430,6 +430,9 @@ module_exec(PyObject *module)
     if (al_threadsafe_exec(module, st) < 0) {
         goto done;
     }
+    if (al_queue_exec(module, st, add_type) < 0) {
+        goto done;
+    }
     rc = 0;
 done:
     for (int i = 0; i < 6; i++) {
@@ -476,7 +479,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     for (AlAwaitable *aw = st->freelist; aw != NULL; aw = aw->next) {
         Py_VISIT(aw); /* the list owns one reference to each */
     }
-    return 0;
+    return al_queue_state_traverse(&st->qs, visit, arg);
 }
 
 /* Drop the recycled awaitables (each owned by the list with one reference).
@@ -544,6 +547,7 @@ module_clear(PyObject *module)
     Py_CLEAR(st->ts_wake);
     Py_CLEAR(st->str_call_soon_threadsafe);
     Py_CLEAR(st->current_task);
+    al_queue_state_clear(&st->qs);
     return 0;
 }
 
