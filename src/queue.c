@@ -885,6 +885,7 @@ q_full(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObj
     return q_full_impl(WB_STATE(self), Q(self));
 }
 
+#if AL_PY313
 /* `while self._getters: getter = self._getters.popleft(); if not
  * getter.done(): getter.set_result(None)` (shutdown()). 0 or -1. */
 static int
@@ -951,6 +952,8 @@ q_shutdown(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
     }
     Py_RETURN_NONE;
 }
+
+#endif
 
 static PyObject *
 q_wakeup_next_meth(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
@@ -1445,6 +1448,7 @@ q_set_putters(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
     return q_set_waitq(self, value, &Q(self)->putters, "_putters");
 }
 
+#if AL_PY313
 static PyObject *
 q_get_is_shutdown(PyObject *self, void *Py_UNUSED(closure))
 {
@@ -1457,6 +1461,7 @@ q_set_is_shutdown(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
 {
     return al_set_flag_attr(value, "_is_shutdown", &Q(self)->is_shutdown);
 }
+#endif
 
 static PyGetSetDef q_getset[] = {
     { "__dict__", q_get_dict, q_set_dict, NULL, NULL },

@@ -2,8 +2,10 @@
 
 Drop-in replacements for :class:`asyncio.Lock`, :class:`asyncio.Event`,
 :class:`asyncio.Condition`, :class:`asyncio.Semaphore`,
-:class:`asyncio.BoundedSemaphore` and (Python 3.11+) :class:`asyncio.Barrier`,
-with the behaviour of the running interpreter's :mod:`asyncio`; and
+:class:`asyncio.BoundedSemaphore`, (Python 3.11+) :class:`asyncio.Barrier`,
+:class:`asyncio.Queue`, :class:`asyncio.LifoQueue` and
+:class:`asyncio.PriorityQueue`, with the behaviour of the running
+interpreter's :mod:`asyncio`; and
 :class:`ThreadSafeFlag` and :class:`ThreadSafeEvent`, which threads and signal
 handlers can set to wake tasks (C extension only: the stdlib has no
 counterpart).
@@ -41,12 +43,19 @@ __all__ = [
     "Condition",
     "Semaphore",
     "BoundedSemaphore",
+    "Queue",
+    "LifoQueue",
+    "PriorityQueue",
+    "QueueEmpty",
+    "QueueFull",
     "install",
     "uninstall",
     "is_installed",
 ]
 if sys.version_info >= (3, 11):
     __all__ += ["Barrier", "BrokenBarrierError"]
+if sys.version_info >= (3, 13):
+    __all__ += ["QueueShutDown"]
 
 IMPORT_ERROR: ImportError | None = None
 """Why the C extension could not be imported, when it was wanted but failed."""
@@ -64,9 +73,12 @@ if _typing.TYPE_CHECKING:
     from asynclocks._core import (
         Event as Event,
     )
+    from asynclocks._core import LifoQueue as LifoQueue
     from asynclocks._core import (
         Lock as Lock,
     )
+    from asynclocks._core import PriorityQueue as PriorityQueue
+    from asynclocks._core import Queue as Queue
     from asynclocks._core import (
         Semaphore as Semaphore,
     )
@@ -90,6 +102,9 @@ else:
     BoundedSemaphore = _source.BoundedSemaphore
     if sys.version_info >= (3, 11):
         Barrier = _source.Barrier
+    Queue = _source.Queue
+    LifoQueue = _source.LifoQueue
+    PriorityQueue = _source.PriorityQueue
     if IMPLEMENTATION == "c":  # no stdlib counterpart: absent in the fallback
         ThreadSafeFlag = _source.ThreadSafeFlag
         ThreadSafeEvent = _source.ThreadSafeEvent
@@ -98,6 +113,11 @@ else:
 
 if sys.version_info >= (3, 11):
     BrokenBarrierError = _asyncio.BrokenBarrierError
+# asyncio's own exception classes (the queues raise these).
+QueueEmpty = _asyncio.QueueEmpty
+QueueFull = _asyncio.QueueFull
+if sys.version_info >= (3, 13):
+    QueueShutDown = _asyncio.QueueShutDown
 
 # Imported last: install() reads IMPLEMENTATION and the classes above.
 from asynclocks._install import install, is_installed, uninstall  # noqa: E402

@@ -6,6 +6,7 @@ from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
+from _typeshed import SupportsRichComparisonT
 from typing_extensions import disjoint_base
 
 _T = TypeVar("_T")
@@ -209,3 +210,59 @@ class ThreadSafeEvent:
 
 def _recycled_count() -> int:
     """Number of finished awaitables kept for reuse."""
+
+# Queues: subclasses of the running interpreter's asyncio.queues classes.
+
+@disjoint_base
+class Queue(asyncio.Queue[_T]):
+    """A queue for coordinating producer and consumer tasks, behaving as asyncio.Queue.
+
+    If maxsize is less than or equal to zero, the queue size is infinite;
+    otherwise put() waits while the queue holds maxsize items.
+    """
+
+    def __init__(self, maxsize: int = 0) -> None: ...
+    async def put(self, item: _T) -> None:
+        """Put an item into the queue (a coroutine).
+
+        If the queue is full, wait until a free slot is available before adding item.
+        """
+    async def get(self) -> _T:
+        """Remove and return an item from the queue (a coroutine).
+
+        If queue is empty, wait until an item is available.
+        """
+    async def join(self) -> None:
+        """Block until all items in the queue have been gotten and processed (a coroutine)."""
+    def put_nowait(self, item: _T) -> None:
+        """Put an item into the queue without blocking.
+
+        If no free slot is immediately available, raise QueueFull.
+        """
+    def get_nowait(self) -> _T:
+        """Remove and return an item from the queue.
+
+        Return an item if one is immediately available, else raise QueueEmpty.
+        """
+    def task_done(self) -> None:
+        """Indicate that a formerly enqueued task is complete."""
+    def qsize(self) -> int:
+        """Number of items in the queue."""
+    def empty(self) -> bool:
+        """Return True if the queue is empty, False otherwise."""
+    def full(self) -> bool:
+        """Return True if there are maxsize items in the queue."""
+    if sys.version_info >= (3, 13):
+        def shutdown(self, immediate: bool = False) -> None:
+            """Shut-down the queue, making queue gets and puts raise QueueShutDown."""
+
+class LifoQueue(Queue[_T], asyncio.LifoQueue[_T]):
+    """A Queue that retrieves most recently added entries first, behaving as asyncio.LifoQueue."""
+
+class PriorityQueue(
+    Queue[SupportsRichComparisonT], asyncio.PriorityQueue[SupportsRichComparisonT]
+):
+    """A Queue that retrieves entries in priority order (lowest first).
+
+    Behaves as asyncio.PriorityQueue.
+    """
