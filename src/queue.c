@@ -1479,6 +1479,85 @@ static PyGetSetDef q_getset[] = {
 };
 
 /* ------------------------------------------------------------------ */
+/* Pickling and copying, as the stdlib's instances (whose state is their
+ * __dict__): (copyreg.__newobj__, (type(self),), state), state being the
+ * attributes in the order the stdlib's __init__ sets them, then the instance
+ * __dict__, then `_loop` once bound. */
+
+/* state[name] = getattr(self, name) when self has it. 0 or -1. */
+static int
+state_add(PyObject *state, PyObject *self, const char *name)
+{
+    PyObject *v = PyObject_GetAttrString(self, name);
+    if (v == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            return -1;
+        }
+        PyErr_Clear();
+        return 0;
+    }
+    int rc = PyDict_SetItemString(state, name, v);
+    Py_DECREF(v);
+    return rc;
+}
+
+static PyObject *
+q_reduce(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    static const char *const names[] = { "_maxsize",          "_getters",  "_putters",
+                                         "_unfinished_tasks", "_finished", "_queue",
+#if AL_PY313
+                                         "_is_shutdown"
+#endif
+    };
+    QueueObject *q = Q(self);
+    PyObject *state = PyDict_New();
+    if (state == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (state_add(state, self, names[i]) < 0) {
+            goto error;
+        }
+    }
+    PyObject *dict = al_dict_peek(self);
+    if (dict != NULL && PyDict_Update(state, dict) < 0) {
+        goto error;
+    }
+    if (q->waiters != NULL && q->waiters->loop != NULL &&
+        PyDict_SetItemString(state, "_loop", q->waiters->loop) < 0) {
+        goto error;
+    }
+    return Py_BuildValue("O(O)N", QS(q->st)->newobj, (PyObject *)Py_TYPE(self), state);
+error:
+    Py_DECREF(state);
+    return NULL;
+}
+
+/* __setstate__(state): setattr(self, name, value) for each entry. */
+static PyObject *
+q_setstate(PyObject *self, PyObject *state)
+{
+    if (!PyDict_Check(state)) {
+        PyErr_SetString(PyExc_TypeError, "__setstate__ expects a dict");
+        return NULL;
+    }
+    PyObject *items = PyDict_Items(state);
+    if (items == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items); i++) {
+        PyObject *kv = PyList_GET_ITEM(items, i);
+        if (PyObject_SetAttr(self, PyTuple_GET_ITEM(kv, 0), PyTuple_GET_ITEM(kv, 1)) < 0) {
+            Py_DECREF(items);
+            return NULL;
+        }
+    }
+    Py_DECREF(items);
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------ */
 /* Types. */
 
 static PyMethodDef q_methods[] = {
@@ -1515,6 +1594,8 @@ static PyMethodDef q_methods[] = {
     { "_init", CMETH(q_init_fifo), METH_CM, PyDoc_STR("_init($self, maxsize)\n--\n\n") },
     { "_put", CMETH(q_put_fifo), METH_CM, PyDoc_STR("_put($self, item)\n--\n\n") },
     { "_get", CMETH(q_get_fifo), METH_CM, PyDoc_STR("_get($self)\n--\n\n") },
+    { "__reduce__", q_reduce, METH_NOARGS, NULL },
+    { "__setstate__", q_setstate, METH_O, NULL },
     { NULL, NULL, 0, NULL },
 };
 
@@ -1652,8 +1733,9 @@ al_queue_exec(PyObject *module, AlState *st, AlAddTypeFunc add_type)
     qs->list_pop = PyObject_GetAttrString((PyObject *)&PyList_Type, "pop");
     qs->heappush = import_attr("heapq", "heappush");
     qs->heappop = import_attr("heapq", "heappop");
+    qs->newobj = import_attr("copyreg", "__newobj__");
     if (qs->zero == NULL || qs->deque_append == NULL || qs->deque_popleft == NULL ||
-        qs->list_pop == NULL || qs->heappush == NULL || qs->heappop == NULL) {
+        qs->list_pop == NULL || qs->heappush == NULL || qs->heappop == NULL || qs->newobj == NULL) {
         return -1;
     }
     PyObject *queues = PyImport_ImportModule("asyncio.queues");

@@ -20,6 +20,7 @@ enum { AL_Q_FIFO = 0, AL_Q_LIFO = 1, AL_Q_PRIO = 2, AL_Q_NKINDS = 3 };
     X(PyObject *, heappush)      /* heapq.heappush, as the stdlib's _put binds it */               \
     X(PyObject *, heappop)       /* heapq.heappop */                                               \
     X(PyObject *, zero)          /* the int 0 */                                                   \
+    X(PyObject *, newobj)        /* copyreg.__newobj__ (pickling) */                               \
     X(PyObject *, str_cancel)                                                                      \
     X(PyObject *, str_popleft)                                                                     \
     X(PyObject *, str_pop)                                                                         \
