@@ -112,6 +112,58 @@ is_exact_deque(AlState *st, PyObject *o)
     return (PyObject *)Py_TYPE(o) == st->deque_type;
 }
 
+/* Call f with the n arguments in args (for a method descriptor args[0] is
+ * the instance, of the exact type the descriptor is for): new reference or
+ * NULL. */
+static inline PyObject *
+cf_call(const AlCFunc *f, PyObject *const *args, Py_ssize_t n)
+{
+    PyObject *self = f->self;
+    PyObject *const *rest = args;
+    Py_ssize_t nrest = n;
+    if (f->is_descr) {
+        self = args[0];
+        rest = args + 1;
+        nrest = n - 1;
+    }
+    switch (f->fn != NULL ? f->flags : 0) {
+    case METH_O:
+        return f->fn(self, rest[0]);
+    case METH_NOARGS:
+        return f->fn(self, NULL);
+    case METH_FASTCALL:
+        return ((PyObject * (*)(PyObject *, PyObject *const *, Py_ssize_t))(void (*)(void))f->fn)(
+          self, rest, nrest);
+    default:
+        return PyObject_Vectorcall(f->obj, args, (size_t)n, NULL);
+    }
+}
+
+/* Fill *f for obj (borrowed, kept alive by the state). */
+static void
+cf_init(AlCFunc *f, PyObject *obj)
+{
+    PyMethodDef *def = NULL;
+    f->obj = obj;
+    f->fn = NULL;
+    f->self = NULL;
+    f->flags = 0;
+    f->is_descr = 0;
+    if (Py_IS_TYPE(obj, &PyMethodDescr_Type)) {
+        def = ((PyMethodDescrObject *)obj)->d_method;
+        f->is_descr = 1;
+    }
+    else if (PyCFunction_CheckExact(obj)) {
+        def = ((PyCFunctionObject *)obj)->m_ml;
+        f->self = PyCFunction_GET_SELF(obj);
+    }
+    if (def != NULL && (def->ml_flags == METH_O || def->ml_flags == METH_NOARGS ||
+                        def->ml_flags == METH_FASTCALL)) {
+        f->fn = def->ml_meth;
+        f->flags = def->ml_flags;
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* `_unfinished_tasks`: a C integer, or any object the user stored. */
 
@@ -280,7 +332,7 @@ storage_put(AlState *st, QueueObject *q, int kind, PyObject *item, PyObject *hea
     Py_INCREF(d);
     PyObject *args[2] = { d, item };
     if (kind == AL_Q_FIFO && is_exact_deque(st, d)) {
-        r = PyObject_Vectorcall(QS(st)->deque_append, args, 2, NULL);
+        r = cf_call(&QS(st)->f_deque_append, args, 2);
     }
     else if (kind == AL_Q_LIFO && PyList_CheckExact(d)) {
         int rc = PyList_Append(d, item);
@@ -288,7 +340,8 @@ storage_put(AlState *st, QueueObject *q, int kind, PyObject *item, PyObject *hea
         return rc;
     }
     else if (kind == AL_Q_PRIO) {
-        r = PyObject_Vectorcall(heappush ? heappush : QS(st)->heappush, args, 2, NULL);
+        r = heappush ? PyObject_Vectorcall(heappush, args, 2, NULL)
+                     : cf_call(&QS(st)->f_heappush, args, 2);
     }
     else {
         r = call_method(d, st->str_append, item);
@@ -314,15 +367,16 @@ storage_get(AlState *st, QueueObject *q, int kind, PyObject *heappop)
     }
     Py_INCREF(d);
     if (kind == AL_Q_FIFO) {
-        r = is_exact_deque(st, d) ? PyObject_Vectorcall(QS(st)->deque_popleft, &d, 1, NULL)
+        r = is_exact_deque(st, d) ? cf_call(&QS(st)->f_deque_popleft, &d, 1)
                                   : call_method(d, QS(st)->str_popleft, NULL);
     }
     else if (kind == AL_Q_LIFO) {
-        r = PyList_CheckExact(d) ? PyObject_Vectorcall(QS(st)->list_pop, &d, 1, NULL)
+        r = PyList_CheckExact(d) ? cf_call(&QS(st)->f_list_pop, &d, 1)
                                  : call_method(d, QS(st)->str_pop, NULL);
     }
     else {
-        r = PyObject_Vectorcall(heappop ? heappop : QS(st)->heappop, &d, 1, NULL);
+        r =
+          heappop ? PyObject_Vectorcall(heappop, &d, 1, NULL) : cf_call(&QS(st)->f_heappop, &d, 1);
     }
     Py_DECREF(d);
     return r;
@@ -465,7 +519,7 @@ wakeup_next(AlState *st, PyObject *waiters)
             rc = nonempty;
             break;
         }
-        PyObject *fut = exact ? PyObject_Vectorcall(QS(st)->deque_popleft, &waiters, 1, NULL)
+        PyObject *fut = exact ? cf_call(&QS(st)->f_deque_popleft, &waiters, 1)
                               : call_method(waiters, QS(st)->str_popleft, NULL);
         if (fut == NULL) {
             rc = -1;
@@ -548,6 +602,89 @@ q_finished_set(AlState *st, QueueObject *q)
 
 /* ------------------------------------------------------------------ */
 /* put_nowait() and get_nowait(). */
+
+/* put_nowait(item) when nothing is overridden or replaced: the class
+ * overrides none of the methods, `_queue` is an exact deque (list), the
+ * queue is not full, not shut down, `_unfinished_tasks` is a C integer and
+ * `_finished` is our Event. 1 if done, 0 if not applicable (nothing done:
+ * take the general path), -1 on error. */
+static inline int
+q_put_fast(AlState *st, QueueObject *q, PyObject *item)
+{
+    PyObject *d = q->queue;
+    PyObject *f = q->finished;
+    if (q->ovr != 0 || q->is_shutdown != 0 || q->unfinished_obj != NULL || d == NULL || f == NULL ||
+        !Py_IS_TYPE(f, st->Event_Type) || ((EventObject *)f)->shadowed) {
+        return 0;
+    }
+    int kind = q->put_kind;
+    if (kind == AL_Q_FIFO ? !is_exact_deque(st, d) : !PyList_CheckExact(d)) {
+        return 0;
+    }
+    if (q->max_kind != MK_UNBOUNDED && (q->max_kind != MK_INT || Py_SIZE(d) >= q->maxsize_c)) {
+        return 0;
+    }
+    if (kind == AL_Q_LIFO) {
+        if (PyList_Append(d, item) < 0) {
+            return -1;
+        }
+    }
+    else {
+        /* Beware: heappush runs the items' comparisons, which can replace
+         * self._queue: hold the list. */
+        Py_INCREF(d);
+        PyObject *args[2] = { d, item };
+        PyObject *r =
+          cf_call(kind == AL_Q_FIFO ? &QS(st)->f_deque_append : &QS(st)->f_heappush, args, 2);
+        Py_DECREF(d);
+        if (r == NULL) {
+            return -1;
+        }
+        Py_DECREF(r);
+    }
+    q->unfinished++;
+    f = q->finished; /* re-read: a comparison may have replaced it */
+    if (f != NULL && Py_IS_TYPE(f, st->Event_Type) && !((EventObject *)f)->shadowed) {
+        ((EventObject *)f)->value = 0;
+    }
+    else if (q_finished_clear(st, q) < 0) {
+        return -1;
+    }
+    if (wq_len(q->waiters) > 0 && q_wakeup(st, q, &q->waiters) < 0) {
+        return -1;
+    }
+    return 1;
+}
+
+/* get_nowait() when nothing is overridden or replaced and the queue holds
+ * an item: 1 with the item in *item, 0 if not applicable (nothing done),
+ * -1 on error. */
+static inline int
+q_get_fast(AlState *st, QueueObject *q, PyObject **item)
+{
+    PyObject *d = q->queue;
+    if (q->ovr != 0 || d == NULL) {
+        return 0;
+    }
+    int kind = q->get_kind;
+    if ((kind == AL_Q_FIFO ? !is_exact_deque(st, d) : !PyList_CheckExact(d)) || Py_SIZE(d) == 0) {
+        return 0;
+    }
+    const AlCFunc *f = kind == AL_Q_FIFO   ? &QS(st)->f_deque_popleft
+                       : kind == AL_Q_LIFO ? &QS(st)->f_list_pop
+                                           : &QS(st)->f_heappop;
+    Py_INCREF(d);
+    *item = cf_call(f, &d, 1);
+    Py_DECREF(d);
+    if (*item == NULL) {
+        return -1;
+    }
+    if (wq_len(q->putters) > 0 && q_wakeup(st, q, &q->putters) < 0) {
+        Py_CLEAR(*item);
+        return -1;
+    }
+    return 1;
+}
 
 /* The body of Queue.put_nowait(item). 0 or -1. */
 static int
@@ -652,6 +789,17 @@ q_put_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         }
         aw->state = 0;
     }
+    /* Not full, nothing overridden: what the rest would do. */
+    int done = q_put_fast(st, q, aw->arg);
+    if (done != 0) {
+        if (done < 0) {
+            return AW_ERROR;
+        }
+        Py_CLEAR(aw->arg); /* nothing held but the owner: aw_start's short path */
+        Py_CLEAR(aw->fut);
+        *result = Py_NewRef(Py_None);
+        return AW_RETURN;
+    }
     /* while self.full(): ... */
     int full = q_is_full(st, q);
     if (full < 0) {
@@ -703,6 +851,16 @@ q_get_step(AlAwaitable *aw, PyObject *value, PyObject **result)
             return q_waiter_failed(aw, &q->waiters, 0);
         }
         aw->state = 0;
+    }
+    PyObject *item;
+    int done = q_get_fast(st, q, &item);
+    if (done != 0) {
+        if (done < 0) {
+            return AW_ERROR;
+        }
+        Py_CLEAR(aw->fut);
+        *result = item;
+        return AW_RETURN;
     }
     /* while self.empty(): ... */
     int empty = q_is_empty(st, q);
@@ -816,7 +974,12 @@ q_put_nowait(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *
     else if (al_parse_one_arg("Queue.put_nowait", "item", 1, args, nargs, kwnames, &item) < 0) {
         return NULL;
     }
-    if (q_put_nowait_impl(WB_STATE(self), Q(self), item) < 0) {
+    AlState *st = WB_STATE(self);
+    int done = q_put_fast(st, Q(self), item);
+    if (done == 0) {
+        done = q_put_nowait_impl(st, Q(self), item) < 0 ? -1 : 1;
+    }
+    if (done < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -828,7 +991,13 @@ q_get_nowait(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
     if (al_no_args("Queue.get_nowait", nargs, kwnames) < 0) {
         return NULL;
     }
-    return q_get_nowait_impl(WB_STATE(self), Q(self));
+    AlState *st = WB_STATE(self);
+    PyObject *item;
+    int done = q_get_fast(st, Q(self), &item);
+    if (done != 0) {
+        return done > 0 ? item : NULL;
+    }
+    return q_get_nowait_impl(st, Q(self));
 }
 
 static PyObject *
@@ -893,9 +1062,8 @@ q_release_all(AlState *st, WaitQ **qp)
 {
     while (wq_len(*qp) > 0) {
         PyObject *d = Py_NewRef((*qp)->deque);
-        PyObject *fut = is_exact_deque(st, d)
-                          ? PyObject_Vectorcall(QS(st)->deque_popleft, &d, 1, NULL)
-                          : call_method(d, QS(st)->str_popleft, NULL);
+        PyObject *fut = is_exact_deque(st, d) ? cf_call(&QS(st)->f_deque_popleft, &d, 1)
+                                              : call_method(d, QS(st)->str_popleft, NULL);
         Py_DECREF(d);
         if (fut == NULL) {
             return -1;
@@ -1738,6 +1906,11 @@ al_queue_exec(PyObject *module, AlState *st, AlAddTypeFunc add_type)
         qs->list_pop == NULL || qs->heappush == NULL || qs->heappop == NULL || qs->newobj == NULL) {
         return -1;
     }
+    cf_init(&qs->f_deque_append, qs->deque_append);
+    cf_init(&qs->f_deque_popleft, qs->deque_popleft);
+    cf_init(&qs->f_list_pop, qs->list_pop);
+    cf_init(&qs->f_heappush, qs->heappush);
+    cf_init(&qs->f_heappop, qs->heappop);
     PyObject *queues = PyImport_ImportModule("asyncio.queues");
     if (queues == NULL) {
         return -1;

@@ -38,6 +38,19 @@ enum { AL_Q_FIFO = 0, AL_Q_LIFO = 1, AL_Q_PRIO = 2, AL_Q_NKINDS = 3 };
 
 #define AL_QUEUE_STATE_FIELD(type, name) type name;
 
+/* A C function of the stdlib (a method descriptor such as deque.append, or a
+ * builtin such as heapq.heappush) called without the vectorcall machinery:
+ * its PyMethodDef function with the flags it declares. fn is NULL (call
+ * obj through vectorcall) unless the flags are METH_O, METH_NOARGS or
+ * METH_FASTCALL. */
+typedef struct {
+    PyObject *obj;  /* borrowed from AlQueueState's object field */
+    PyCFunction fn; /* or NULL */
+    PyObject *self; /* a builtin's bound self (borrowed: obj holds it); unused for descriptors */
+    int flags;
+    int is_descr; /* a method descriptor: args[0] is self */
+} AlCFunc;
+
 typedef struct {
     AL_QUEUE_STATE_OBJECTS(AL_QUEUE_STATE_FIELD)
     /* Our methods as found in our types' dicts (borrowed: the types hold
@@ -47,6 +60,7 @@ typedef struct {
     PyObject *meth_get[AL_Q_NKINDS];
     PyObject *meth_full, *meth_qsize, *meth_empty, *meth_put_nowait, *meth_get_nowait,
       *meth_wakeup_next;
+    AlCFunc f_deque_append, f_deque_popleft, f_list_pop, f_heappush, f_heappop;
 } AlQueueState;
 
 #undef AL_QUEUE_STATE_FIELD
