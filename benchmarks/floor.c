@@ -14,13 +14,6 @@
  * futures in a C loop. No queue upkeep, no done() checks, no loop binding:
  * every Event that suspends tasks must at least make, complete and resume
  * one loop future per waiter.
- *
- * FloorQueue is the floor of an unbounded FIFO queue that never waits: a
- * collections.deque driven through its own C methods (deque.append and
- * deque.popleft, fetched once and called with vectorcall); put() and get()
- * return awaitables that complete the first time they are driven, get()'s
- * with the item (on 3.12+ that needs a StopIteration(item) per await, as
- * for any awaitable returning a value through tp_iternext).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -402,185 +395,6 @@ static PyTypeObject FloorEvent_Type = {
     .tp_methods = fev_methods,
 };
 
-/* ---- the queue-shaped object -------------------------------------------- */
-
-static PyObject *deque_type = NULL;    /* collections.deque */
-static PyObject *deque_append = NULL;  /* deque.append */
-static PyObject *deque_popleft = NULL; /* deque.popleft */
-
-/* An awaitable returning `value` (strong) the first time it is driven. */
-typedef struct {
-    PyObject_HEAD
-    PyObject *value;
-} ValueObject;
-
-static PyTypeObject Value_Type;
-
-static void
-value_dealloc(PyObject *self)
-{
-    Py_XDECREF(((ValueObject *)self)->value);
-    PyObject_Free(self);
-}
-
-static PyObject *
-value_iternext(PyObject *self)
-{
-    ValueObject *op = (ValueObject *)self;
-    PyObject *v = op->value;
-    if (v == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "awaitable already completed");
-        return NULL;
-    }
-    op->value = NULL;
-    PyObject *exc = PyObject_CallOneArg(PyExc_StopIteration, v);
-    Py_DECREF(v);
-    if (exc != NULL) {
-        PyErr_SetObject(PyExc_StopIteration, exc);
-        Py_DECREF(exc);
-    }
-    return NULL;
-}
-
-static PySendResult
-value_send(PyObject *self, PyObject *arg, PyObject **presult)
-{
-    ValueObject *op = (ValueObject *)self;
-    (void)arg;
-    if (op->value == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "awaitable already completed");
-        *presult = NULL;
-        return PYGEN_ERROR;
-    }
-    *presult = op->value;
-    op->value = NULL;
-    return PYGEN_RETURN;
-}
-
-static PyAsyncMethods value_as_async = {
-    .am_await = done_await,
-    .am_send = value_send,
-};
-
-static PyTypeObject Value_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "asynclocks_floor.Value",
-    .tp_basicsize = sizeof(ValueObject),
-    .tp_dealloc = value_dealloc,
-    .tp_as_async = &value_as_async,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_iter = PyObject_SelfIter,
-    .tp_iternext = value_iternext,
-};
-
-typedef struct {
-    PyObject_HEAD
-    PyObject *deque;
-} FloorQueueObject;
-
-static PyObject *
-fq_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
-{
-    FloorQueueObject *self = (FloorQueueObject *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        return NULL;
-    }
-    self->deque = PyObject_CallNoArgs(deque_type);
-    if (self->deque == NULL) {
-        Py_DECREF(self);
-        return NULL;
-    }
-    return (PyObject *)self;
-}
-
-static void
-fq_dealloc(PyObject *self)
-{
-    Py_XDECREF(((FloorQueueObject *)self)->deque);
-    Py_TYPE(self)->tp_free(self);
-}
-
-static int
-fq_append(PyObject *self, PyObject *item)
-{
-    PyObject *args[2] = {((FloorQueueObject *)self)->deque, item};
-    PyObject *r = PyObject_Vectorcall(deque_append, args, 2, NULL);
-    if (r == NULL) {
-        return -1;
-    }
-    Py_DECREF(r);
-    return 0;
-}
-
-static PyObject *
-fq_popleft(PyObject *self)
-{
-    PyObject *d = ((FloorQueueObject *)self)->deque;
-    if (Py_SIZE(d) == 0) {
-        PyErr_SetString(PyExc_IndexError, "empty");
-        return NULL;
-    }
-    return PyObject_Vectorcall(deque_popleft, &d, 1, NULL);
-}
-
-static PyObject *
-fq_put_nowait(PyObject *self, PyObject *item)
-{
-    if (fq_append(self, item) < 0) {
-        return NULL;
-    }
-    Py_RETURN_NONE;
-}
-
-static PyObject *
-fq_get_nowait(PyObject *self, PyObject *Py_UNUSED(ignored))
-{
-    return fq_popleft(self);
-}
-
-static PyObject *
-fq_put(PyObject *self, PyObject *item)
-{
-    if (fq_append(self, item) < 0) {
-        return NULL;
-    }
-    return done_new(Py_None);
-}
-
-static PyObject *
-fq_get(PyObject *self, PyObject *Py_UNUSED(ignored))
-{
-    PyObject *item = fq_popleft(self);
-    if (item == NULL) {
-        return NULL;
-    }
-    ValueObject *op = PyObject_New(ValueObject, &Value_Type);
-    if (op == NULL) {
-        Py_DECREF(item);
-        return NULL;
-    }
-    op->value = item;
-    return (PyObject *)op;
-}
-
-static PyMethodDef fq_methods[] = {
-    {"put_nowait", fq_put_nowait, METH_O, "deque.append(item)."},
-    {"get_nowait", fq_get_nowait, METH_NOARGS, "deque.popleft()."},
-    {"put", fq_put, METH_O, "deque.append(item); awaitable returning None."},
-    {"get", fq_get, METH_NOARGS, "deque.popleft(); awaitable returning the item."},
-    {NULL, NULL, 0, NULL},
-};
-
-static PyTypeObject FloorQueue_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "asynclocks_floor.FloorQueue",
-    .tp_basicsize = sizeof(FloorQueueObject),
-    .tp_dealloc = fq_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_new = fq_new,
-    .tp_methods = fq_methods,
-};
-
 /* ---- module ------------------------------------------------------------ */
 
 static struct PyModuleDef floor_module = {
@@ -594,25 +408,8 @@ PyMODINIT_FUNC
 PyInit_asynclocks_floor(void)
 {
     if (PyType_Ready(&Done_Type) < 0 || PyType_Ready(&Floor_Type) < 0 ||
-        PyType_Ready(&FloorEvent_Type) < 0 || PyType_Ready(&Waiter_Type) < 0 ||
-        PyType_Ready(&Value_Type) < 0 || PyType_Ready(&FloorQueue_Type) < 0) {
+        PyType_Ready(&FloorEvent_Type) < 0 || PyType_Ready(&Waiter_Type) < 0) {
         return NULL;
-    }
-    if (deque_type == NULL) {
-        PyObject *collections = PyImport_ImportModule("collections");
-        if (collections == NULL) {
-            return NULL;
-        }
-        deque_type = PyObject_GetAttrString(collections, "deque");
-        Py_DECREF(collections);
-        if (deque_type == NULL) {
-            return NULL;
-        }
-        deque_append = PyObject_GetAttrString(deque_type, "append");
-        deque_popleft = PyObject_GetAttrString(deque_type, "popleft");
-        if (deque_append == NULL || deque_popleft == NULL) {
-            return NULL;
-        }
     }
     if (get_running_loop == NULL) {
         PyObject *asyncio = PyImport_ImportModule("asyncio");
@@ -644,12 +441,6 @@ PyInit_asynclocks_floor(void)
     Py_INCREF(&FloorEvent_Type);
     if (PyModule_AddObject(m, "FloorEvent", (PyObject *)&FloorEvent_Type) < 0) {
         Py_DECREF(&FloorEvent_Type);
-        Py_DECREF(m);
-        return NULL;
-    }
-    Py_INCREF(&FloorQueue_Type);
-    if (PyModule_AddObject(m, "FloorQueue", (PyObject *)&FloorQueue_Type) < 0) {
-        Py_DECREF(&FloorQueue_Type);
         Py_DECREF(m);
         return NULL;
     }
