@@ -793,7 +793,7 @@ def test_stress_event_set_clear_many_waiters():
 
 
 # ---------------------------------------------------------------------------
-# The README's examples are runnable programs
+# The documentation's examples (README.md, docs/*.md) are runnable programs
 
 
 @pytest.mark.parametrize(
@@ -804,16 +804,24 @@ def test_stress_event_set_clear_many_waiters():
     ],
 )
 def test_readme_examples(name, output):
+    import glob
     import re
     import subprocess
 
-    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
-    if not os.path.exists(readme):
-        pytest.skip("README.md not found next to the tests")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    pages = [
+        os.path.join(root, "README.md"),
+        *sorted(glob.glob(os.path.join(root, "docs", "*.md"))),
+    ]
+    pages = [p for p in pages if os.path.exists(p)]
+    if not pages:
+        pytest.skip("README.md and docs/ not found next to the tests")
     if name == "threadsafe-signal" and not HAS_SIGUSR1:
         pytest.skip("needs SIGUSR1 and pthread_kill")
-    with open(readme, encoding="utf-8") as fh:
-        text = fh.read()
+    text = ""
+    for page in pages:
+        with open(page, encoding="utf-8") as fh:
+            text += fh.read()
     m = re.search(rf"<!-- example: {name} -->\n```python\n(.*?)```", text, re.S)
     assert m is not None, name
     proc = subprocess.run(
