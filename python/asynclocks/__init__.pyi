@@ -2,9 +2,10 @@
 
 Drop-in replacements for asyncio.Lock, Event, Condition, Semaphore,
 BoundedSemaphore, (Python 3.11+) Barrier, Queue, LifoQueue and PriorityQueue,
-with the behaviour of the running interpreter's asyncio; and ThreadSafeFlag and ThreadSafeEvent, which threads
-and signal handlers can set to wake tasks. install() puts the classes in place
-of asyncio's. IMPLEMENTATION says whether the C extension is in use.
+with the behaviour of the running interpreter's asyncio; and ThreadSafeFlag and
+ThreadSafeEvent, which threads and signal handlers can set to wake tasks.
+install() puts the classes in place of asyncio's. IMPLEMENTATION says whether
+the C extension is in use.
 """
 
 # The package's public API as type checkers see it (they read this file, not
