@@ -77,3 +77,17 @@ def barrier_impl(impl):
     if not paritylib.HAS_BARRIER:
         pytest.skip("asyncio.Barrier needs Python 3.11+")
     return impl
+
+
+@pytest.fixture
+def queue_impl(impl):
+    """``impl`` for the queue tests: skipped while asynclocks has no queues."""
+    if impl.Queue is None:
+        pytest.skip(f"{impl.name} has no Queue/LifoQueue/PriorityQueue")
+    return impl
+
+
+@pytest.fixture(params=paritylib.QUEUE_KINDS)
+def kind(request):
+    """One of the queue classes: "Queue", "LifoQueue", "PriorityQueue"."""
+    return request.param

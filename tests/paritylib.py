@@ -19,6 +19,8 @@ import asynclocks
 
 PY = sys.version_info[:2]
 HAS_BARRIER = PY >= (3, 11)
+HAS_SHUTDOWN = PY >= (3, 13)  # Queue.shutdown(), QueueShutDown
+QUEUE_KINDS = ["Queue", "LifoQueue", "PriorityQueue"]
 
 try:  # pragma: no cover - depends on the environment
     import uvloop
@@ -36,6 +38,14 @@ def _namespace(name, mod):
         BoundedSemaphore=mod.BoundedSemaphore,
         Barrier=getattr(mod, "Barrier", None) if HAS_BARRIER else None,
         BrokenBarrierError=getattr(mod, "BrokenBarrierError", None),
+        # The queues: None on the asynclocks side while it has none (the queue
+        # tests skip then); the exceptions are asyncio's own on both sides.
+        Queue=getattr(mod, "Queue", None),
+        LifoQueue=getattr(mod, "LifoQueue", None),
+        PriorityQueue=getattr(mod, "PriorityQueue", None),
+        QueueEmpty=asyncio.QueueEmpty,
+        QueueFull=asyncio.QueueFull,
+        QueueShutDown=getattr(asyncio, "QueueShutDown", None),
     )
 
 
@@ -107,11 +117,12 @@ def run(flavour: str, corofn, *args):
 
 _OBJ_RE = re.compile(r"<(?:[\w.]+\.)?(\w+) object at 0x[0-9a-fA-F]+")
 _STATE_RE = re.compile(r"\[([^\[\]]*)\]>$")
+_AT_RE = re.compile(r" at 0x[0-9a-fA-F]+")  # the queues' repr: <Queue at 0x... maxsize=0>
 
 
 def norm(text: str) -> str:
     """Drop module prefixes and addresses from reprs embedded in ``text``."""
-    return _OBJ_RE.sub(r"<\1 object", text)
+    return _AT_RE.sub(" at 0x", _OBJ_RE.sub(r"<\1 object", text))
 
 
 def state(obj) -> str:
