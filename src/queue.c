@@ -31,6 +31,18 @@ enum {
     OV_GET_NOWAIT = 1 << 7,
     OV_WAKEUP = 1 << 8,
     OV_ALL = (1 << 9) - 1,
+    /* Not a method: some private attribute is absent (see `present`), so
+     * the fast paths, which do not check, stay off. */
+    OV_ABSENT = 1 << 9,
+};
+
+/* Attributes the stdlib's __init__ sets and user code may delete, which the
+ * object has no NULL to stand for (QueueObject.present). */
+enum {
+    P_GETTERS = 1,
+    P_PUTTERS = 2,
+    P_UNFINISHED = 4,
+    P_ALL = 7,
 };
 
 /* What `_maxsize` holds (QueueObject.max_kind). */
@@ -55,8 +67,8 @@ typedef struct {
     char init_kind;           /* AL_Q_FIFO ... : which of our _init/_put/_get applies */
     char put_kind;
     char get_kind;
-    char is_shutdown; /* `_is_shutdown`: -1 before __init__ sets it (3.13+) */
-    char inited;      /* __init__ has set `_getters`, `_putters`, `_unfinished_tasks` */
+    char is_shutdown;      /* `_is_shutdown`: -1 before __init__ sets it (3.13+) */
+    unsigned char present; /* P_* bits: `_getters` ... exist (set by __init__, deletable) */
 } QueueObject;
 
 #define QS(st) (&(st)->qs)
@@ -164,6 +176,33 @@ cf_init(AlCFunc *f, PyObject *obj)
     }
 }
 
+/* 0 if self has the attribute `bit` stands for, else -1 with the
+ * AttributeError reading it raises. */
+static inline int
+q_has(QueueObject *q, unsigned char bit)
+{
+    if (q->present & bit) {
+        return 0;
+    }
+    q_no_attr(Q_SELF(q), bit == P_GETTERS   ? "_getters"
+                         : bit == P_PUTTERS ? "_putters"
+                                            : "_unfinished_tasks");
+    return -1;
+}
+
+/* Mark the attribute `bit` stands for present or absent. */
+static void
+q_set_present(QueueObject *q, unsigned char bit, int on)
+{
+    q->present = (unsigned char)(on ? q->present | bit : q->present & ~bit);
+    if (q->present == P_ALL) {
+        q->ovr &= (unsigned short)~OV_ABSENT;
+    }
+    else {
+        q->ovr |= OV_ABSENT;
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* `_unfinished_tasks`: a C integer, or any object the user stored. */
 
@@ -203,6 +242,9 @@ unf_set(QueueObject *q, PyObject *v)
 static int
 unf_add(QueueObject *q, int delta)
 {
+    if (q_has(q, P_UNFINISHED) < 0) {
+        return -1;
+    }
     if (q->unfinished_obj == NULL) {
         q->unfinished += delta; /* bounded by unf_set's range and memory */
         return 0;
@@ -222,6 +264,9 @@ unf_add(QueueObject *q, int delta)
 static int
 unf_cmp0(AlState *st, QueueObject *q, int op)
 {
+    if (q_has(q, P_UNFINISHED) < 0) {
+        return -1;
+    }
     if (q->unfinished_obj == NULL) {
         Py_ssize_t n = q->unfinished;
         switch (op) {
@@ -541,6 +586,9 @@ wakeup_next(AlState *st, PyObject *waiters)
 static inline int
 q_wakeup(AlState *st, QueueObject *q, WaitQ **qp)
 {
+    if (q_has(q, qp == &q->waiters ? P_GETTERS : P_PUTTERS) < 0) {
+        return -1;
+    }
     if (!(q->ovr & OV_WAKEUP)) {
         return wq_len(*qp) == 0 ? 0 : wakeup_next(st, (*qp)->deque);
     }
@@ -759,6 +807,9 @@ q_waiter_failed(AlAwaitable *aw, WaitQ **qp, int putter)
         goto chained;
     }
     Py_DECREF(r);
+    if (q_has(q, putter ? P_PUTTERS : P_GETTERS) < 0) {
+        goto chained;
+    }
     (void)wq_remove(*qp, fut);
     int busy = putter ? q_is_full(st, q) : q_is_empty(st, q);
     if (busy < 0) {
@@ -832,8 +883,8 @@ q_put_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         return AW_ERROR;
     }
     /* putter = self._get_loop().create_future(); self._putters.append(putter) */
-    if (aw_create_waiter(aw, &q->waiters) < 0 || wq_reserve(st, &q->putters) < 0 ||
-        wq_append(&q->putters, aw->fut) < 0) {
+    if (aw_create_waiter(aw, &q->waiters) < 0 || q_has(q, P_PUTTERS) < 0 ||
+        wq_reserve(st, &q->putters) < 0 || wq_append(&q->putters, aw->fut) < 0) {
         return AW_ERROR;
     }
     aw->state = 1;
@@ -889,7 +940,8 @@ q_get_step(AlAwaitable *aw, PyObject *value, PyObject **result)
     if (sd != 0) {
         return AW_ERROR;
     }
-    if (aw_make_waiter(aw, &q->waiters) < 0) {
+    if (aw_create_waiter(aw, &q->waiters) < 0 || q_has(q, P_GETTERS) < 0 ||
+        wq_append(&q->waiters, aw->fut) < 0) {
         return AW_ERROR;
     }
     aw->state = 1;
@@ -1115,7 +1167,8 @@ q_shutdown(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
             return NULL;
         }
     }
-    if (q_release_all(st, &q->waiters) < 0 || q_release_all(st, &q->putters) < 0) {
+    if (q_has(q, P_GETTERS) < 0 || q_release_all(st, &q->waiters) < 0 || q_has(q, P_PUTTERS) < 0 ||
+        q_release_all(st, &q->putters) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -1373,6 +1426,7 @@ q_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
     q->is_shutdown = QS(st)->QueueShutDown != NULL ? -1 : 0;
     q->max_kind = MK_UNSET;
     q_classify(st, type, q);
+    q_set_present(q, P_ALL, 0);
     return (PyObject *)q;
 }
 
@@ -1393,7 +1447,7 @@ q_init(PyObject *self, PyObject *args, PyObject *kwds)
         Py_CLEAR(q->waiters->deque);
     }
     wq_clear(&q->putters);
-    q->inited = 1;
+    q_set_present(q, P_ALL, 1);
     if (unf_set(q, PyLong_FromLong(0)) < 0) {
         return -1;
     }
@@ -1459,7 +1513,7 @@ q_setattro(PyObject *self, PyObject *name, PyObject *value)
     QueueObject *q = Q(self);
     int rc = al_setattro_flag(self, name, value, &q->shadowed);
     if (q->shadowed) {
-        q->ovr = OV_ALL;
+        q->ovr |= OV_ALL;
     }
     return rc;
 }
@@ -1467,14 +1521,14 @@ q_setattro(PyObject *self, PyObject *name, PyObject *value)
 static PyObject *
 q_get_dict(PyObject *self, void *Py_UNUSED(closure))
 {
-    Q(self)->ovr = OV_ALL;
+    Q(self)->ovr |= OV_ALL;
     return al_get_dict_flag(self, &Q(self)->shadowed);
 }
 
 static int
 q_set_dict(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
 {
-    Q(self)->ovr = OV_ALL;
+    Q(self)->ovr |= OV_ALL;
     return al_set_dict_flag(self, value, &Q(self)->shadowed);
 }
 
@@ -1542,8 +1596,8 @@ q_set_maxsize_attr(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
 static PyObject *
 q_get_unfinished(PyObject *self, void *Py_UNUSED(closure))
 {
-    if (!Q(self)->inited) {
-        return q_no_attr(self, "_unfinished_tasks");
+    if (q_has(Q(self), P_UNFINISHED) < 0) {
+        return NULL;
     }
     return unf_get(Q(self));
 }
@@ -1551,20 +1605,29 @@ q_get_unfinished(PyObject *self, void *Py_UNUSED(closure))
 static int
 q_set_unfinished(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
 {
+    QueueObject *q = Q(self);
     if (value == NULL) {
-        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute '_unfinished_tasks'");
+        if (q_has(q, P_UNFINISHED) < 0) {
+            return -1;
+        }
+        Py_CLEAR(q->unfinished_obj);
+        q->unfinished = 0;
+        q_set_present(q, P_UNFINISHED, 0);
+        return 0;
+    }
+    if (unf_set(q, Py_NewRef(value)) < 0) {
         return -1;
     }
-    Q(self)->inited = 1;
-    return unf_set(Q(self), Py_NewRef(value));
+    q_set_present(q, P_UNFINISHED, 1);
+    return 0;
 }
 
 /* `_getters` / `_putters`: the deque itself, created on first read. */
 static PyObject *
-q_get_waitq(PyObject *self, WaitQ **qp, const char *name)
+q_get_waitq(PyObject *self, WaitQ **qp, unsigned char bit)
 {
-    if (!Q(self)->inited) {
-        return q_no_attr(self, name);
+    if (q_has(Q(self), bit) < 0) {
+        return NULL;
     }
     if (wq_ensure_deque(WB_STATE(self), qp) < 0) {
         return NULL;
@@ -1573,12 +1636,18 @@ q_get_waitq(PyObject *self, WaitQ **qp, const char *name)
 }
 
 static int
-q_set_waitq(PyObject *self, PyObject *value, WaitQ **qp, const char *name)
+q_set_waitq(PyObject *self, PyObject *value, WaitQ **qp, unsigned char bit, const char *name)
 {
     AlState *st = WB_STATE(self);
     if (value == NULL) {
-        PyErr_Format(PyExc_AttributeError, "cannot delete attribute '%s'", name);
-        return -1;
+        if (q_has(Q(self), bit) < 0) {
+            return -1;
+        }
+        if (*qp != NULL) {
+            Py_CLEAR((*qp)->deque);
+        }
+        q_set_present(Q(self), bit, 0);
+        return 0;
     }
     if (!PyObject_TypeCheck(value, (PyTypeObject *)st->deque_type)) {
         PyErr_Format(PyExc_TypeError, "asynclocks: %s must be a collections.deque, not %.100s",
@@ -1589,31 +1658,32 @@ q_set_waitq(PyObject *self, PyObject *value, WaitQ **qp, const char *name)
         return -1;
     }
     Py_XSETREF((*qp)->deque, Py_NewRef(value));
+    q_set_present(Q(self), bit, 1);
     return 0;
 }
 
 static PyObject *
 q_get_getters(PyObject *self, void *Py_UNUSED(closure))
 {
-    return q_get_waitq(self, &Q(self)->waiters, "_getters");
+    return q_get_waitq(self, &Q(self)->waiters, P_GETTERS);
 }
 
 static int
 q_set_getters(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
 {
-    return q_set_waitq(self, value, &Q(self)->waiters, "_getters");
+    return q_set_waitq(self, value, &Q(self)->waiters, P_GETTERS, "_getters");
 }
 
 static PyObject *
 q_get_putters(PyObject *self, void *Py_UNUSED(closure))
 {
-    return q_get_waitq(self, &Q(self)->putters, "_putters");
+    return q_get_waitq(self, &Q(self)->putters, P_PUTTERS);
 }
 
 static int
 q_set_putters(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
 {
-    return q_set_waitq(self, value, &Q(self)->putters, "_putters");
+    return q_set_waitq(self, value, &Q(self)->putters, P_PUTTERS, "_putters");
 }
 
 #if AL_PY313
@@ -1627,6 +1697,14 @@ q_get_is_shutdown(PyObject *self, void *Py_UNUSED(closure))
 static int
 q_set_is_shutdown(PyObject *self, PyObject *value, void *Py_UNUSED(closure))
 {
+    if (value == NULL) {
+        if (Q(self)->is_shutdown < 0) {
+            q_no_attr(self, "_is_shutdown");
+            return -1;
+        }
+        Q(self)->is_shutdown = -1;
+        return 0;
+    }
     return al_set_flag_attr(value, "_is_shutdown", &Q(self)->is_shutdown);
 }
 #endif
