@@ -43,6 +43,10 @@ enum {
     P_PUTTERS = 2,
     P_UNFINISHED = 4,
     P_ALL = 7,
+    /* `_getters` / `_putters` were set to None (the WaitQ has no deque then,
+     * and none is made): falsy, as the stdlib's loops see it. */
+    P_GETTERS_NONE = 8,
+    P_PUTTERS_NONE = 16,
 };
 
 /* What `_maxsize` holds (QueueObject.max_kind). */
@@ -190,12 +194,27 @@ q_has(QueueObject *q, unsigned char bit)
     return -1;
 }
 
+/* 0 if `_getters` (bit P_GETTERS) or `_putters` is a deque, else -1 with
+ * the AttributeError that calling `method` on None raises. */
+static int
+q_waitq_usable(QueueObject *q, unsigned char bit, const char *method)
+{
+    if (q_has(q, bit) < 0) {
+        return -1;
+    }
+    if (q->present & (bit << 3)) {
+        PyErr_Format(PyExc_AttributeError, "'NoneType' object has no attribute '%s'", method);
+        return -1;
+    }
+    return 0;
+}
+
 /* Mark the attribute `bit` stands for present or absent. */
 static void
 q_set_present(QueueObject *q, unsigned char bit, int on)
 {
     q->present = (unsigned char)(on ? q->present | bit : q->present & ~bit);
-    if (q->present == P_ALL) {
+    if ((q->present & P_ALL) == P_ALL) {
         q->ovr &= (unsigned short)~OV_ABSENT;
     }
     else {
@@ -592,10 +611,16 @@ q_wakeup(AlState *st, QueueObject *q, WaitQ **qp)
     if (!(q->ovr & OV_WAKEUP)) {
         return wq_len(*qp) == 0 ? 0 : wakeup_next(st, (*qp)->deque);
     }
-    if (wq_ensure_deque(st, qp) < 0) {
+    PyObject *d;
+    if (q->present & ((qp == &q->waiters ? P_GETTERS : P_PUTTERS) << 3)) {
+        d = Py_NewRef(Py_None);
+    }
+    else if (wq_ensure_deque(st, qp) < 0) {
         return -1;
     }
-    PyObject *d = Py_NewRef((*qp)->deque);
+    else {
+        d = Py_NewRef((*qp)->deque);
+    }
     int rc = q_call_void(q, QS(st)->str__wakeup_next, d);
     Py_DECREF(d);
     return rc;
@@ -807,7 +832,7 @@ q_waiter_failed(AlAwaitable *aw, WaitQ **qp, int putter)
         goto chained;
     }
     Py_DECREF(r);
-    if (q_has(q, putter ? P_PUTTERS : P_GETTERS) < 0) {
+    if (q_waitq_usable(q, putter ? P_PUTTERS : P_GETTERS, "remove") < 0) {
         goto chained;
     }
     (void)wq_remove(*qp, fut);
@@ -883,7 +908,7 @@ q_put_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         return AW_ERROR;
     }
     /* putter = self._get_loop().create_future(); self._putters.append(putter) */
-    if (aw_create_waiter(aw, &q->waiters) < 0 || q_has(q, P_PUTTERS) < 0 ||
+    if (aw_create_waiter(aw, &q->waiters) < 0 || q_waitq_usable(q, P_PUTTERS, "append") < 0 ||
         wq_reserve(st, &q->putters) < 0 || wq_append(&q->putters, aw->fut) < 0) {
         return AW_ERROR;
     }
@@ -940,7 +965,7 @@ q_get_step(AlAwaitable *aw, PyObject *value, PyObject **result)
     if (sd != 0) {
         return AW_ERROR;
     }
-    if (aw_create_waiter(aw, &q->waiters) < 0 || q_has(q, P_GETTERS) < 0 ||
+    if (aw_create_waiter(aw, &q->waiters) < 0 || q_waitq_usable(q, P_GETTERS, "append") < 0 ||
         wq_append(&q->waiters, aw->fut) < 0) {
         return AW_ERROR;
     }
@@ -1447,6 +1472,7 @@ q_init(PyObject *self, PyObject *args, PyObject *kwds)
         Py_CLEAR(q->waiters->deque);
     }
     wq_clear(&q->putters);
+    q->present &= (unsigned char)~(P_GETTERS_NONE | P_PUTTERS_NONE);
     q_set_present(q, P_ALL, 1);
     if (unf_set(q, PyLong_FromLong(0)) < 0) {
         return -1;
@@ -1629,6 +1655,9 @@ q_get_waitq(PyObject *self, WaitQ **qp, unsigned char bit)
     if (q_has(Q(self), bit) < 0) {
         return NULL;
     }
+    if (Q(self)->present & (bit << 3)) {
+        Py_RETURN_NONE;
+    }
     if (wq_ensure_deque(WB_STATE(self), qp) < 0) {
         return NULL;
     }
@@ -1647,11 +1676,21 @@ q_set_waitq(PyObject *self, PyObject *value, WaitQ **qp, unsigned char bit, cons
             Py_CLEAR((*qp)->deque);
         }
         q_set_present(Q(self), bit, 0);
+        Q(self)->present &= (unsigned char)~(bit << 3);
+        return 0;
+    }
+    if (value == Py_None) {
+        if (*qp != NULL) {
+            Py_CLEAR((*qp)->deque);
+        }
+        q_set_present(Q(self), bit, 1);
+        Q(self)->present |= (unsigned char)(bit << 3);
         return 0;
     }
     if (!PyObject_TypeCheck(value, (PyTypeObject *)st->deque_type)) {
-        PyErr_Format(PyExc_TypeError, "asynclocks: %s must be a collections.deque, not %.100s",
-                     name, Py_TYPE(value)->tp_name);
+        PyErr_Format(PyExc_TypeError,
+                     "asynclocks: %s must be a collections.deque or None, not %.100s", name,
+                     Py_TYPE(value)->tp_name);
         return -1;
     }
     if (wq_reserve(st, qp) < 0) {
@@ -1659,6 +1698,7 @@ q_set_waitq(PyObject *self, PyObject *value, WaitQ **qp, unsigned char bit, cons
     }
     Py_XSETREF((*qp)->deque, Py_NewRef(value));
     q_set_present(Q(self), bit, 1);
+    Q(self)->present &= (unsigned char)~(bit << 3);
     return 0;
 }
 
