@@ -228,6 +228,10 @@ extern PyType_Spec al_awaitable_spec;
  * inspect.signature give the stdlib's answers). 0 or -1. */
 extern PyType_Spec al_coromethod_spec;
 int al_install_coroutine_methods(AlState *st, PyTypeObject *type, PyType_Spec *spec);
+/* Replace the __defaults__ of a function-like method made by
+ * al_install_coroutine_methods (a text signature can only spell literal
+ * defaults). 0 or -1. */
+int al_coromethod_set_defaults(PyObject *method, PyObject *defaults);
 
 /* ------------------------------------------------------------------ */
 /* Helpers shared by the primitives, one header per concern. */

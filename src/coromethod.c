@@ -285,3 +285,14 @@ al_install_coroutine_methods(AlState *st, PyTypeObject *type, PyType_Spec *spec)
     }
     return 0;
 }
+
+int
+al_coromethod_set_defaults(PyObject *method, PyObject *defaults)
+{
+    if (!PyTuple_Check(defaults)) {
+        PyErr_SetString(PyExc_TypeError, "asynclocks: __defaults__ must be a tuple");
+        return -1;
+    }
+    Py_XSETREF(((CoroMethod *)method)->defaults, Py_NewRef(defaults));
+    return 0;
+}

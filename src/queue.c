@@ -1356,6 +1356,9 @@ q_put_prio(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
                        &heappush) < 0) {
         return NULL;
     }
+    if (heappush == QS(WB_STATE(self))->heappush) {
+        heappush = NULL; /* the default: the direct call */
+    }
     if (storage_put(WB_STATE(self), Q(self), AL_Q_PRIO, item, heappush) < 0) {
         return NULL;
     }
@@ -1369,6 +1372,9 @@ q_get_prio(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
     if (parse_two("PriorityQueue._get", NULL, "heappop", 0, args, nargs, kwnames, &unused,
                   &heappop) < 0) {
         return NULL;
+    }
+    if (heappop == QS(WB_STATE(self))->heappop) {
+        heappop = NULL;
     }
     return storage_get(WB_STATE(self), Q(self), AL_Q_PRIO, heappop);
 }
@@ -1893,11 +1899,11 @@ static PyMethodDef lifo_methods[] = {
 };
 
 /* PriorityQueue's _put and _get have defaults (heapq's functions) that a
- * text signature cannot spell: plain method descriptors. */
+ * text signature cannot spell: None here, replaced at import (al_queue_exec). */
 static PyMethodDef prio_methods[] = {
     { "_init", CMETH(q_init_prio), METH_CM, PyDoc_STR("_init($self, maxsize)\n--\n\n") },
-    { "_put", CMETH(q_put_prio), METH_CM, NULL },
-    { "_get", CMETH(q_get_prio), METH_CM, NULL },
+    { "_put", CMETH(q_put_prio), METH_CM, PyDoc_STR("_put($self, item, heappush=None)\n--\n\n") },
+    { "_get", CMETH(q_get_prio), METH_CM, PyDoc_STR("_get($self, heappop=None)\n--\n\n") },
     { NULL, NULL, 0, NULL },
 };
 
@@ -2075,6 +2081,20 @@ al_queue_exec(PyObject *module, AlState *st, AlAddTypeFunc add_type)
             (qs->meth_get[k] = own_method(types[k], qs->str__get)) == NULL) {
             goto done;
         }
+    }
+    /* PriorityQueue._put(self, item, heappush=heapq.heappush), _get(self,
+     * heappop=heapq.heappop): the stdlib's defaults, for inspect.signature. */
+    PyObject *d_push = PyTuple_Pack(1, qs->heappush);
+    PyObject *d_pop = PyTuple_Pack(1, qs->heappop);
+    int drc = (d_push == NULL || d_pop == NULL ||
+               al_coromethod_set_defaults(qs->meth_put[AL_Q_PRIO], d_push) < 0 ||
+               al_coromethod_set_defaults(qs->meth_get[AL_Q_PRIO], d_pop) < 0)
+                ? -1
+                : 0;
+    Py_XDECREF(d_push);
+    Py_XDECREF(d_pop);
+    if (drc < 0) {
+        goto done;
     }
     PyTypeObject *t = qs->Queue_Type;
     if ((qs->meth_full = own_method(t, qs->str_full)) == NULL ||
