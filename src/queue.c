@@ -17,7 +17,15 @@
  * through the method, the others stay in C. An instance attribute that
  * shadows a method (`mock.patch.object(q, "_put")`) makes every call go
  * through the methods. */
-#include "asynclocks.h"
+#include "queue.h"
+
+#include "args.h"
+#include "calls.h"
+#include "coromethod.h"
+#include "event.h"
+#include "exceptions.h"
+#include "future.h"
+#include "waitbase.h"
 
 /* What a class overrides (QueueObject.ovr): the call goes through self. */
 enum {
@@ -59,7 +67,7 @@ enum {
 
 typedef struct {
     AL_WAITBASE_HEAD          /* waiters: `_getters` and the loop the queue is bound to */
-      WaitQ *putters;         /* `_putters` (its loop unused: the getters' is the queue's) */
+    WaitQ *putters;           /* `_putters` (its loop unused: the getters' is the queue's) */
     PyObject *queue;          /* `_queue`, or NULL */
     PyObject *maxsize;        /* `_maxsize`, or NULL */
     PyObject *unfinished_obj; /* `_unfinished_tasks` when it is not a C integer, else NULL */
@@ -75,7 +83,6 @@ typedef struct {
     unsigned char present; /* P_* bits: `_getters` ... exist (set by __init__, deletable) */
 } QueueObject;
 
-#define QS(st) (&(st)->qs)
 #define Q_SELF(q) ((PyObject *)(q))
 
 /* ------------------------------------------------------------------ */
@@ -298,7 +305,7 @@ unf_cmp0(AlState *st, QueueObject *q, int op)
         }
     }
     PyObject *v = Py_NewRef(q->unfinished_obj);
-    int r = PyObject_RichCompareBool(v, QS(st)->zero, op);
+    int r = PyObject_RichCompareBool(v, st->zero, op);
     Py_DECREF(v);
     return r;
 }
@@ -396,7 +403,7 @@ storage_put(AlState *st, QueueObject *q, int kind, PyObject *item, PyObject *hea
     Py_INCREF(d);
     PyObject *args[2] = { d, item };
     if (kind == AL_Q_FIFO && is_exact_deque(st, d)) {
-        r = cf_call(&QS(st)->f_deque_append, args, 2);
+        r = cf_call(&st->qcache.f_deque_append, args, 2);
     }
     else if (kind == AL_Q_LIFO && PyList_CheckExact(d)) {
         int rc = PyList_Append(d, item);
@@ -405,7 +412,7 @@ storage_put(AlState *st, QueueObject *q, int kind, PyObject *item, PyObject *hea
     }
     else if (kind == AL_Q_PRIO) {
         r = heappush ? PyObject_Vectorcall(heappush, args, 2, NULL)
-                     : cf_call(&QS(st)->f_heappush, args, 2);
+                     : cf_call(&st->qcache.f_heappush, args, 2);
     }
     else {
         r = call_method(d, st->str_append, item);
@@ -431,16 +438,16 @@ storage_get(AlState *st, QueueObject *q, int kind, PyObject *heappop)
     }
     Py_INCREF(d);
     if (kind == AL_Q_FIFO) {
-        r = is_exact_deque(st, d) ? cf_call(&QS(st)->f_deque_popleft, &d, 1)
-                                  : call_method(d, QS(st)->str_popleft, NULL);
+        r = is_exact_deque(st, d) ? cf_call(&st->qcache.f_deque_popleft, &d, 1)
+                                  : call_method(d, st->str_popleft, NULL);
     }
     else if (kind == AL_Q_LIFO) {
-        r = PyList_CheckExact(d) ? cf_call(&QS(st)->f_list_pop, &d, 1)
-                                 : call_method(d, QS(st)->str_pop, NULL);
+        r = PyList_CheckExact(d) ? cf_call(&st->qcache.f_list_pop, &d, 1)
+                                 : call_method(d, st->str_pop, NULL);
     }
     else {
-        r =
-          heappop ? PyObject_Vectorcall(heappop, &d, 1, NULL) : cf_call(&QS(st)->f_heappop, &d, 1);
+        r = heappop ? PyObject_Vectorcall(heappop, &d, 1, NULL)
+                    : cf_call(&st->qcache.f_heappop, &d, 1);
     }
     Py_DECREF(d);
     return r;
@@ -451,7 +458,7 @@ static inline int
 q_put_item(AlState *st, QueueObject *q, PyObject *item)
 {
     if (q->ovr & OV_PUT) {
-        return q_call_void(q, QS(st)->str__put, item);
+        return q_call_void(q, st->str__put, item);
     }
     return storage_put(st, q, q->put_kind, item, NULL);
 }
@@ -461,7 +468,7 @@ static inline PyObject *
 q_get_item(AlState *st, QueueObject *q)
 {
     if (q->ovr & OV_GET) {
-        return q_call(q, QS(st)->str__get, NULL);
+        return q_call(q, st->str__get, NULL);
     }
     return storage_get(st, q, q->get_kind, NULL);
 }
@@ -474,7 +481,7 @@ static PyObject *
 q_qsize_obj(AlState *st, QueueObject *q)
 {
     if (q->ovr & OV_QSIZE) {
-        return q_call(q, QS(st)->str_qsize, NULL);
+        return q_call(q, st->str_qsize, NULL);
     }
     Py_ssize_t n = q_len(st, q);
     return n < 0 ? NULL : PyLong_FromSsize_t(n);
@@ -485,7 +492,7 @@ static inline int
 q_is_empty(AlState *st, QueueObject *q)
 {
     if (q->ovr & OV_EMPTY) {
-        return al_call_bool(Q_SELF(q), QS(st)->str_empty);
+        return al_call_bool(Q_SELF(q), st->str_empty);
     }
     return q_not_queue(st, q);
 }
@@ -507,7 +514,7 @@ q_full_impl(AlState *st, QueueObject *q)
         return q_no_attr(Q_SELF(q), "_maxsize");
     }
     PyObject *m = Py_NewRef(q->maxsize);
-    int le = PyObject_RichCompareBool(m, QS(st)->zero, Py_LE);
+    int le = PyObject_RichCompareBool(m, st->zero, Py_LE);
     Py_DECREF(m);
     if (le != 0) {
         return le < 0 ? NULL : Py_NewRef(Py_False);
@@ -532,7 +539,7 @@ static inline int
 q_is_full(AlState *st, QueueObject *q)
 {
     if (q->ovr & OV_FULL) {
-        return al_call_bool(Q_SELF(q), QS(st)->str_full);
+        return al_call_bool(Q_SELF(q), st->str_full);
     }
     if (q->max_kind == MK_UNBOUNDED) {
         return 0;
@@ -555,7 +562,7 @@ q_is_full(AlState *st, QueueObject *q)
 static inline int
 q_shutdown_flag(AlState *st, QueueObject *q)
 {
-    if (QS(st)->QueueShutDown == NULL) {
+    if (st->QueueShutDown == NULL) {
         return 0;
     }
     if (q->is_shutdown < 0) {
@@ -583,8 +590,8 @@ wakeup_next(AlState *st, PyObject *waiters)
             rc = nonempty;
             break;
         }
-        PyObject *fut = exact ? cf_call(&QS(st)->f_deque_popleft, &waiters, 1)
-                              : call_method(waiters, QS(st)->str_popleft, NULL);
+        PyObject *fut = exact ? cf_call(&st->qcache.f_deque_popleft, &waiters, 1)
+                              : call_method(waiters, st->str_popleft, NULL);
         if (fut == NULL) {
             rc = -1;
             break;
@@ -621,7 +628,7 @@ q_wakeup(AlState *st, QueueObject *q, WaitQ **qp)
     else {
         d = Py_NewRef((*qp)->deque);
     }
-    int rc = q_call_void(q, QS(st)->str__wakeup_next, d);
+    int rc = q_call_void(q, st->str__wakeup_next, d);
     Py_DECREF(d);
     return rc;
 }
@@ -640,7 +647,7 @@ q_finished_clear(AlState *st, QueueObject *q)
         return -1;
     }
     Py_INCREF(f);
-    PyObject *r = call_method(f, QS(st)->str_clear, NULL);
+    PyObject *r = call_method(f, st->str_clear, NULL);
     Py_DECREF(f);
     if (r == NULL) {
         return -1;
@@ -664,7 +671,7 @@ q_finished_set(AlState *st, QueueObject *q)
         return -1;
     }
     Py_INCREF(f);
-    PyObject *r = call_method(f, QS(st)->str_set, NULL);
+    PyObject *r = call_method(f, st->str_set, NULL);
     Py_DECREF(f);
     if (r == NULL) {
         return -1;
@@ -708,7 +715,7 @@ q_put_fast(AlState *st, QueueObject *q, PyObject *item)
         Py_INCREF(d);
         PyObject *args[2] = { d, item };
         PyObject *r =
-          cf_call(kind == AL_Q_FIFO ? &QS(st)->f_deque_append : &QS(st)->f_heappush, args, 2);
+          cf_call(kind == AL_Q_FIFO ? &st->qcache.f_deque_append : &st->qcache.f_heappush, args, 2);
         Py_DECREF(d);
         if (r == NULL) {
             return -1;
@@ -743,9 +750,9 @@ q_get_fast(AlState *st, QueueObject *q, PyObject **item)
     if ((kind == AL_Q_FIFO ? !is_exact_deque(st, d) : !PyList_CheckExact(d)) || Py_SIZE(d) == 0) {
         return 0;
     }
-    const AlCFunc *f = kind == AL_Q_FIFO   ? &QS(st)->f_deque_popleft
-                       : kind == AL_Q_LIFO ? &QS(st)->f_list_pop
-                                           : &QS(st)->f_heappop;
+    const AlCFunc *f = kind == AL_Q_FIFO   ? &st->qcache.f_deque_popleft
+                       : kind == AL_Q_LIFO ? &st->qcache.f_list_pop
+                                           : &st->qcache.f_heappop;
     Py_INCREF(d);
     *item = cf_call(f, &d, 1);
     Py_DECREF(d);
@@ -766,14 +773,14 @@ q_put_nowait_impl(AlState *st, QueueObject *q, PyObject *item)
     int sd = q_shutdown_flag(st, q);
     if (sd != 0) {
         if (sd > 0) {
-            PyErr_SetNone(QS(st)->QueueShutDown);
+            PyErr_SetNone(st->QueueShutDown);
         }
         return -1;
     }
     int full = q_is_full(st, q);
     if (full != 0) {
         if (full > 0) {
-            PyErr_SetNone(QS(st)->QueueFull);
+            PyErr_SetNone(st->QueueFull);
         }
         return -1;
     }
@@ -792,7 +799,7 @@ q_get_nowait_impl(AlState *st, QueueObject *q)
         if (empty > 0) {
             int sd = q_shutdown_flag(st, q);
             if (sd >= 0) {
-                PyErr_SetNone(sd ? QS(st)->QueueShutDown : QS(st)->QueueEmpty);
+                PyErr_SetNone(sd ? st->QueueShutDown : st->QueueEmpty);
             }
         }
         return NULL;
@@ -827,7 +834,7 @@ q_waiter_failed(AlAwaitable *aw, WaitQ **qp, int putter)
     QueueObject *q = (QueueObject *)aw->owner;
     PyObject *fut = aw->fut;
     PyObject *exc = al_fetch_exc();
-    PyObject *r = call_method(fut, QS(st)->str_cancel, NULL);
+    PyObject *r = call_method(fut, st->str_cancel, NULL);
     if (r == NULL) {
         goto chained;
     }
@@ -888,7 +895,7 @@ q_put_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         aw->arg = NULL; /* nothing held but the owner: aw_start's short path */
         Py_CLEAR(aw->fut);
         if (q->ovr & OV_PUT_NOWAIT) {
-            r = q_call(q, QS(st)->str_put_nowait, item);
+            r = q_call(q, st->str_put_nowait, item);
         }
         else {
             r = q_put_nowait_impl(st, q, item) < 0 ? NULL : Py_NewRef(Py_None);
@@ -903,17 +910,23 @@ q_put_step(AlAwaitable *aw, PyObject *value, PyObject **result)
     int sd = q_shutdown_flag(st, q);
     if (sd != 0) {
         if (sd > 0) {
-            PyErr_SetNone(QS(st)->QueueShutDown);
+            PyErr_SetNone(st->QueueShutDown);
         }
         return AW_ERROR;
     }
     /* putter = self._get_loop().create_future(); self._putters.append(putter) */
-    if (aw_create_waiter(aw, &q->waiters) < 0 || q_waitq_usable(q, P_PUTTERS, "append") < 0 ||
-        wq_reserve(st, &q->putters) < 0 || wq_append(&q->putters, aw->fut) < 0) {
+    /* The getters' wait queue holds the loop binding of the queue. */
+    PyObject *fut = wq_new_future(st, aw->owner, &q->waiters);
+    if (fut == NULL) {
+        return AW_ERROR;
+    }
+    Py_XSETREF(aw->fut, fut);
+    if (q_waitq_usable(q, P_PUTTERS, "append") < 0 || wq_reserve(st, &q->putters) < 0 ||
+        wq_append(&q->putters, fut) < 0) {
         return AW_ERROR;
     }
     aw->state = 1;
-    return AW_YIELD;
+    return AW_AWAIT_FUT;
 }
 
 /* Body of Queue.get(). */
@@ -946,8 +959,8 @@ q_get_step(AlAwaitable *aw, PyObject *value, PyObject **result)
     if (!empty) {
         /* return self.get_nowait() */
         Py_CLEAR(aw->fut);
-        PyObject *r = (q->ovr & OV_GET_NOWAIT) ? q_call(q, QS(st)->str_get_nowait, NULL)
-                                               : q_get_nowait_impl(st, q);
+        PyObject *r =
+          (q->ovr & OV_GET_NOWAIT) ? q_call(q, st->str_get_nowait, NULL) : q_get_nowait_impl(st, q);
         if (r == NULL) {
             return AW_ERROR;
         }
@@ -959,18 +972,22 @@ q_get_step(AlAwaitable *aw, PyObject *value, PyObject **result)
     if (sd > 0) {
         sd = q_is_empty(st, q);
         if (sd > 0) {
-            PyErr_SetNone(QS(st)->QueueShutDown);
+            PyErr_SetNone(st->QueueShutDown);
         }
     }
     if (sd != 0) {
         return AW_ERROR;
     }
-    if (aw_create_waiter(aw, &q->waiters) < 0 || q_waitq_usable(q, P_GETTERS, "append") < 0 ||
-        wq_append(&q->waiters, aw->fut) < 0) {
+    PyObject *fut = wq_new_future(st, aw->owner, &q->waiters);
+    if (fut == NULL) {
+        return AW_ERROR;
+    }
+    Py_XSETREF(aw->fut, fut);
+    if (q_waitq_usable(q, P_GETTERS, "append") < 0 || wq_append(&q->waiters, fut) < 0) {
         return AW_ERROR;
     }
     aw->state = 1;
-    return AW_YIELD;
+    return AW_AWAIT_FUT;
 }
 
 /* Body of Queue.join(): if self._unfinished_tasks > 0: await
@@ -1139,8 +1156,8 @@ q_release_all(AlState *st, WaitQ **qp)
 {
     while (wq_len(*qp) > 0) {
         PyObject *d = Py_NewRef((*qp)->deque);
-        PyObject *fut = is_exact_deque(st, d) ? cf_call(&QS(st)->f_deque_popleft, &d, 1)
-                                              : call_method(d, QS(st)->str_popleft, NULL);
+        PyObject *fut = is_exact_deque(st, d) ? cf_call(&st->qcache.f_deque_popleft, &d, 1)
+                                              : call_method(d, st->str_popleft, NULL);
         Py_DECREF(d);
         if (fut == NULL) {
             return -1;
@@ -1356,7 +1373,7 @@ q_put_prio(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
                        &heappush) < 0) {
         return NULL;
     }
-    if (heappush == QS(WB_STATE(self))->heappush) {
+    if (heappush == WB_STATE(self)->heappush) {
         heappush = NULL; /* the default: the direct call */
     }
     if (storage_put(WB_STATE(self), Q(self), AL_Q_PRIO, item, heappush) < 0) {
@@ -1373,7 +1390,7 @@ q_get_prio(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
                   &heappop) < 0) {
         return NULL;
     }
-    if (heappop == QS(WB_STATE(self))->heappop) {
+    if (heappop == WB_STATE(self)->heappop) {
         heappop = NULL;
     }
     return storage_get(WB_STATE(self), Q(self), AL_Q_PRIO, heappop);
@@ -1388,9 +1405,9 @@ q_get_prio(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
 static void
 q_classify(AlState *st, PyTypeObject *type, QueueObject *q)
 {
-    AlQueueState *qs = QS(st);
-    PyTypeObject *ours[AL_Q_NKINDS] = { qs->Queue_Type, qs->LifoQueue_Type,
-                                        qs->PriorityQueue_Type };
+    AlQueueCache *qc = &st->qcache;
+    PyTypeObject *ours[AL_Q_NKINDS] = { st->Queue_Type, st->LifoQueue_Type,
+                                        st->PriorityQueue_Type };
     for (int k = 0; k < AL_Q_NKINDS; k++) {
         if (type == ours[k]) {
             q->ovr = 0;
@@ -1404,21 +1421,21 @@ q_classify(AlState *st, PyTypeObject *type, QueueObject *q)
         char *kind;
         unsigned short bit;
     } storage[3] = {
-        { qs->str__init, qs->meth_init, &q->init_kind, OV_INIT },
-        { qs->str__put, qs->meth_put, &q->put_kind, OV_PUT },
-        { qs->str__get, qs->meth_get, &q->get_kind, OV_GET },
+        { st->str__init, qc->meth_init, &q->init_kind, OV_INIT },
+        { st->str__put, qc->meth_put, &q->put_kind, OV_PUT },
+        { st->str__get, qc->meth_get, &q->get_kind, OV_GET },
     };
     struct {
         PyObject *name;
         PyObject *ours;
         unsigned short bit;
     } calls[6] = {
-        { qs->str_full, qs->meth_full, OV_FULL },
-        { qs->str_qsize, qs->meth_qsize, OV_QSIZE },
-        { qs->str_empty, qs->meth_empty, OV_EMPTY },
-        { qs->str_put_nowait, qs->meth_put_nowait, OV_PUT_NOWAIT },
-        { qs->str_get_nowait, qs->meth_get_nowait, OV_GET_NOWAIT },
-        { qs->str__wakeup_next, qs->meth_wakeup_next, OV_WAKEUP },
+        { st->str_full, qc->meth_full, OV_FULL },
+        { st->str_qsize, qc->meth_qsize, OV_QSIZE },
+        { st->str_empty, qc->meth_empty, OV_EMPTY },
+        { st->str_put_nowait, qc->meth_put_nowait, OV_PUT_NOWAIT },
+        { st->str_get_nowait, qc->meth_get_nowait, OV_GET_NOWAIT },
+        { st->str__wakeup_next, qc->meth_wakeup_next, OV_WAKEUP },
     };
     unsigned short ovr = 0;
     for (int i = 0; i < 3; i++) {
@@ -1454,7 +1471,7 @@ q_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
         return NULL;
     }
     q->st = st;
-    q->is_shutdown = QS(st)->QueueShutDown != NULL ? -1 : 0;
+    q->is_shutdown = st->QueueShutDown != NULL ? -1 : 0;
     q->max_kind = MK_UNSET;
     q_classify(st, type, q);
     q_set_present(q, P_ALL, 0);
@@ -1471,7 +1488,7 @@ q_init(PyObject *self, PyObject *args, PyObject *kwds)
     if (al_parse_init(self, "Queue", args, kwds, "maxsize", 0, &maxsize) < 0) {
         return -1;
     }
-    q_set_maxsize(q, maxsize != NULL ? maxsize : QS(st)->zero);
+    q_set_maxsize(q, maxsize != NULL ? maxsize : st->zero);
     /* self._getters = deque(); self._putters = deque(): fresh ones, made
      * when first needed. The bound loop stays, as the stdlib's `_loop`. */
     if (q->waiters != NULL) {
@@ -1491,12 +1508,12 @@ q_init(PyObject *self, PyObject *args, PyObject *kwds)
     ((EventObject *)ev)->value = 1;
     Py_XSETREF(q->finished, ev);
     /* self._init(maxsize) */
-    int rc = (q->ovr & OV_INIT) ? q_call_void(q, QS(st)->str__init, q->maxsize)
+    int rc = (q->ovr & OV_INIT) ? q_call_void(q, st->str__init, q->maxsize)
                                 : storage_init(st, q, q->init_kind);
     if (rc < 0) {
         return -1;
     }
-    if (QS(st)->QueueShutDown != NULL) {
+    if (st->QueueShutDown != NULL) {
         q->is_shutdown = 0;
     }
     return 0;
@@ -1820,7 +1837,7 @@ q_reduce(PyObject *self, PyObject *Py_UNUSED(ignored))
         PyDict_SetItemString(state, "_loop", q->waiters->loop) < 0) {
         goto error;
     }
-    return Py_BuildValue("O(O)N", QS(q->st)->newobj, (PyObject *)Py_TYPE(self), state);
+    return Py_BuildValue("O(O)N", q->st->newobj, (PyObject *)Py_TYPE(self), state);
 error:
     Py_DECREF(state);
     return NULL;
@@ -1999,42 +2016,25 @@ own_method(PyTypeObject *type, PyObject *name)
 }
 
 int
-al_queue_exec(PyObject *module, AlState *st, AlAddTypeFunc add_type)
+al_queue_exec(PyObject *module, AlState *st, AlAddTypeFunc add_type, int how)
 {
-    AlQueueState *qs = QS(st);
-    static const char *const strings[] = { "cancel",     "popleft",     "pop",   "clear",
-                                           "set",        "full",        "empty", "qsize",
-                                           "put_nowait", "get_nowait",  "_init", "_put",
-                                           "_get",       "_wakeup_next" };
-    PyObject **string_slots[] = { &qs->str_cancel,     &qs->str_popleft,     &qs->str_pop,
-                                  &qs->str_clear,      &qs->str_set,         &qs->str_full,
-                                  &qs->str_empty,      &qs->str_qsize,       &qs->str_put_nowait,
-                                  &qs->str_get_nowait, &qs->str__init,       &qs->str__put,
-                                  &qs->str__get,       &qs->str__wakeup_next };
-    _Static_assert(sizeof(strings) / sizeof(strings[0]) ==
-                     sizeof(string_slots) / sizeof(string_slots[0]),
-                   "one slot per string");
-    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
-        if ((*string_slots[i] = PyUnicode_InternFromString(strings[i])) == NULL) {
-            return -1;
-        }
-    }
-    qs->zero = PyLong_FromLong(0);
-    qs->deque_append = PyObject_GetAttrString(st->deque_type, "append");
-    qs->deque_popleft = PyObject_GetAttrString(st->deque_type, "popleft");
-    qs->list_pop = PyObject_GetAttrString((PyObject *)&PyList_Type, "pop");
-    qs->heappush = import_attr("heapq", "heappush");
-    qs->heappop = import_attr("heapq", "heappop");
-    qs->newobj = import_attr("copyreg", "__newobj__");
-    if (qs->zero == NULL || qs->deque_append == NULL || qs->deque_popleft == NULL ||
-        qs->list_pop == NULL || qs->heappush == NULL || qs->heappop == NULL || qs->newobj == NULL) {
+    AlQueueCache *qc = &st->qcache;
+    st->zero = PyLong_FromLong(0);
+    st->deque_append = PyObject_GetAttrString(st->deque_type, "append");
+    st->deque_popleft = PyObject_GetAttrString(st->deque_type, "popleft");
+    st->list_pop = PyObject_GetAttrString((PyObject *)&PyList_Type, "pop");
+    st->heappush = import_attr("heapq", "heappush");
+    st->heappop = import_attr("heapq", "heappop");
+    st->newobj = import_attr("copyreg", "__newobj__");
+    if (st->zero == NULL || st->deque_append == NULL || st->deque_popleft == NULL ||
+        st->list_pop == NULL || st->heappush == NULL || st->heappop == NULL || st->newobj == NULL) {
         return -1;
     }
-    cf_init(&qs->f_deque_append, qs->deque_append);
-    cf_init(&qs->f_deque_popleft, qs->deque_popleft);
-    cf_init(&qs->f_list_pop, qs->list_pop);
-    cf_init(&qs->f_heappush, qs->heappush);
-    cf_init(&qs->f_heappop, qs->heappop);
+    cf_init(&qc->f_deque_append, st->deque_append);
+    cf_init(&qc->f_deque_popleft, st->deque_popleft);
+    cf_init(&qc->f_list_pop, st->list_pop);
+    cf_init(&qc->f_heappush, st->heappush);
+    cf_init(&qc->f_heappop, st->heappop);
     PyObject *queues = PyImport_ImportModule("asyncio.queues");
     if (queues == NULL) {
         return -1;
@@ -2042,14 +2042,14 @@ al_queue_exec(PyObject *module, AlState *st, AlAddTypeFunc add_type)
     int rc = -1;
     PyObject *bases[3] = { NULL, NULL, NULL };
     PyObject *lifo_bases = NULL, *prio_bases = NULL;
-    qs->QueueEmpty = PyObject_GetAttrString(queues, "QueueEmpty");
-    qs->QueueFull = PyObject_GetAttrString(queues, "QueueFull");
-    if (qs->QueueEmpty == NULL || qs->QueueFull == NULL) {
+    st->QueueEmpty = PyObject_GetAttrString(queues, "QueueEmpty");
+    st->QueueFull = PyObject_GetAttrString(queues, "QueueFull");
+    if (st->QueueEmpty == NULL || st->QueueFull == NULL) {
         goto done;
     }
     /* 3.13+: shutdown() and QueueShutDown, where the running stdlib has them. */
-    qs->QueueShutDown = PyObject_GetAttrString(queues, "QueueShutDown");
-    if (qs->QueueShutDown == NULL) {
+    st->QueueShutDown = PyObject_GetAttrString(queues, "QueueShutDown");
+    if (st->QueueShutDown == NULL) {
         if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
             goto done;
         }
@@ -2061,34 +2061,34 @@ al_queue_exec(PyObject *module, AlState *st, AlAddTypeFunc add_type)
             goto done;
         }
     }
-    if (add_type(module, &queue_spec, bases[0], &qs->Queue_Type) < 0) {
+    if (add_type(module, &queue_spec, bases[0], &st->Queue_Type, how) < 0) {
         goto done;
     }
     /* LifoQueue(Queue, asyncio.LifoQueue): MRO LifoQueue, Queue,
      * asyncio.LifoQueue, asyncio.Queue, ...: our methods come first. */
-    lifo_bases = PyTuple_Pack(2, (PyObject *)qs->Queue_Type, bases[1]);
-    prio_bases = PyTuple_Pack(2, (PyObject *)qs->Queue_Type, bases[2]);
+    lifo_bases = PyTuple_Pack(2, (PyObject *)st->Queue_Type, bases[1]);
+    prio_bases = PyTuple_Pack(2, (PyObject *)st->Queue_Type, bases[2]);
     if (lifo_bases == NULL || prio_bases == NULL ||
-        add_type(module, &lifo_spec, lifo_bases, &qs->LifoQueue_Type) < 0 ||
-        add_type(module, &prio_spec, prio_bases, &qs->PriorityQueue_Type) < 0) {
+        add_type(module, &lifo_spec, lifo_bases, &st->LifoQueue_Type, how) < 0 ||
+        add_type(module, &prio_spec, prio_bases, &st->PriorityQueue_Type, how) < 0) {
         goto done;
     }
-    PyTypeObject *types[AL_Q_NKINDS] = { qs->Queue_Type, qs->LifoQueue_Type,
-                                         qs->PriorityQueue_Type };
+    PyTypeObject *types[AL_Q_NKINDS] = { st->Queue_Type, st->LifoQueue_Type,
+                                         st->PriorityQueue_Type };
     for (int k = 0; k < AL_Q_NKINDS; k++) {
-        if ((qs->meth_init[k] = own_method(types[k], qs->str__init)) == NULL ||
-            (qs->meth_put[k] = own_method(types[k], qs->str__put)) == NULL ||
-            (qs->meth_get[k] = own_method(types[k], qs->str__get)) == NULL) {
+        if ((qc->meth_init[k] = own_method(types[k], st->str__init)) == NULL ||
+            (qc->meth_put[k] = own_method(types[k], st->str__put)) == NULL ||
+            (qc->meth_get[k] = own_method(types[k], st->str__get)) == NULL) {
             goto done;
         }
     }
     /* PriorityQueue._put(self, item, heappush=heapq.heappush), _get(self,
      * heappop=heapq.heappop): the stdlib's defaults, for inspect.signature. */
-    PyObject *d_push = PyTuple_Pack(1, qs->heappush);
-    PyObject *d_pop = PyTuple_Pack(1, qs->heappop);
+    PyObject *d_push = PyTuple_Pack(1, st->heappush);
+    PyObject *d_pop = PyTuple_Pack(1, st->heappop);
     int drc = (d_push == NULL || d_pop == NULL ||
-               al_coromethod_set_defaults(qs->meth_put[AL_Q_PRIO], d_push) < 0 ||
-               al_coromethod_set_defaults(qs->meth_get[AL_Q_PRIO], d_pop) < 0)
+               al_coromethod_set_defaults(qc->meth_put[AL_Q_PRIO], d_push) < 0 ||
+               al_coromethod_set_defaults(qc->meth_get[AL_Q_PRIO], d_pop) < 0)
                 ? -1
                 : 0;
     Py_XDECREF(d_push);
@@ -2096,13 +2096,13 @@ al_queue_exec(PyObject *module, AlState *st, AlAddTypeFunc add_type)
     if (drc < 0) {
         goto done;
     }
-    PyTypeObject *t = qs->Queue_Type;
-    if ((qs->meth_full = own_method(t, qs->str_full)) == NULL ||
-        (qs->meth_qsize = own_method(t, qs->str_qsize)) == NULL ||
-        (qs->meth_empty = own_method(t, qs->str_empty)) == NULL ||
-        (qs->meth_put_nowait = own_method(t, qs->str_put_nowait)) == NULL ||
-        (qs->meth_get_nowait = own_method(t, qs->str_get_nowait)) == NULL ||
-        (qs->meth_wakeup_next = own_method(t, qs->str__wakeup_next)) == NULL) {
+    PyTypeObject *t = st->Queue_Type;
+    if ((qc->meth_full = own_method(t, st->str_full)) == NULL ||
+        (qc->meth_qsize = own_method(t, st->str_qsize)) == NULL ||
+        (qc->meth_empty = own_method(t, st->str_empty)) == NULL ||
+        (qc->meth_put_nowait = own_method(t, st->str_put_nowait)) == NULL ||
+        (qc->meth_get_nowait = own_method(t, st->str_get_nowait)) == NULL ||
+        (qc->meth_wakeup_next = own_method(t, st->str__wakeup_next)) == NULL) {
         goto done;
     }
     rc = 0;
@@ -2114,26 +2114,4 @@ done:
     Py_XDECREF(prio_bases);
     Py_DECREF(queues);
     return rc;
-}
-
-int
-al_queue_state_traverse(AlQueueState *qs, visitproc visit, void *arg)
-{
-#define AL_QUEUE_VISIT(type, name) Py_VISIT(qs->name);
-    AL_QUEUE_STATE_OBJECTS(AL_QUEUE_VISIT)
-#undef AL_QUEUE_VISIT
-    return 0;
-}
-
-void
-al_queue_state_clear(AlQueueState *qs)
-{
-#define AL_QUEUE_CLEAR(type, name) Py_CLEAR(qs->name);
-    AL_QUEUE_STATE_OBJECTS(AL_QUEUE_CLEAR)
-#undef AL_QUEUE_CLEAR
-    for (int k = 0; k < AL_Q_NKINDS; k++) {
-        qs->meth_init[k] = qs->meth_put[k] = qs->meth_get[k] = NULL;
-    }
-    qs->meth_full = qs->meth_qsize = qs->meth_empty = NULL;
-    qs->meth_put_nowait = qs->meth_get_nowait = qs->meth_wakeup_next = NULL;
 }

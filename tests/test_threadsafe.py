@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import os
 import random
 import signal
@@ -83,6 +84,36 @@ def test_api_basics(cls):
     aw = s.wait()
     assert asyncio.iscoroutine(aw)
     aw.close()
+
+
+class _Spec:
+    """The Python signatures the two types' methods have (the README's API)."""
+
+    async def wait(self): ...
+    def wait_sync(self, timeout=None): ...
+    def set(self): ...
+    def clear(self): ...
+    def is_set(self): ...
+
+
+@pytest.mark.parametrize("cls", ["ThreadSafeFlag", "ThreadSafeEvent"])
+def test_methods_are_function_like(cls):
+    """wait() is a coroutine function to introspection, the other methods are
+    plain functions, with their Python signatures: the same kind of method
+    descriptor as Lock.acquire's."""
+    tp = getattr(asynclocks, cls)
+    names = ["wait", "set", "clear", "is_set"] + (["wait_sync"] if cls == "ThreadSafeEvent" else [])
+    obj = tp()
+    for name in names:
+        meth, spec = getattr(tp, name), getattr(_Spec, name)
+        assert type(meth) is type(asynclocks.Lock.acquire), name
+        assert meth.__name__ == name and meth.__qualname__ == f"{cls}.{name}"
+        assert inspect.iscoroutinefunction(meth) == inspect.iscoroutinefunction(spec), name
+        assert inspect.signature(meth) == inspect.signature(spec), name
+        bound, bound_spec = getattr(obj, name), getattr(_Spec(), name)
+        assert inspect.iscoroutinefunction(bound) == inspect.iscoroutinefunction(bound_spec)
+        assert inspect.signature(bound) == inspect.signature(bound_spec), name
+    assert not hasattr(tp, "wait_sync") or cls == "ThreadSafeEvent"
 
 
 def test_wait_is_a_coroutine_tasks_accept(flavour):
