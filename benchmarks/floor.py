@@ -127,7 +127,18 @@ def floor_namespace(module: types.ModuleType) -> types.SimpleNamespace:
     ``Lock`` and ``Semaphore`` are ``Floor``, which never waits: in the
     contended Semaphore workload it does strictly less than any semaphore
     (no task ever blocks). ``Event`` is ``FloorEvent``, which waits on bare
-    loop futures.
+    loop futures. ``Queue``, ``LifoQueue`` and ``PriorityQueue`` are
+    ``FloorQueue`` (a C ring buffer whose ``put()``/``get()`` never wait): it
+    runs only the rows where no queue waits, whose one item in and out is the
+    same whatever the order.
     """
     floor_type = module.Floor
-    return types.SimpleNamespace(Lock=floor_type, Event=module.FloorEvent, Semaphore=floor_type)
+    queue_type = module.FloorQueue
+    return types.SimpleNamespace(
+        Lock=floor_type,
+        Event=module.FloorEvent,
+        Semaphore=floor_type,
+        Queue=queue_type,
+        LifoQueue=queue_type,
+        PriorityQueue=queue_type,
+    )

@@ -164,7 +164,10 @@ def _floor_method() -> str:
     return (
         "benchmarks/floor.c built at run time with sysconfig CC/LDSHARED, -O2: methods "
         "returning a fresh awaitable from a 16-entry freelist that completes when first "
-        "driven (am_send on 3.10/3.11, tp_iternext with a shared StopIteration(True) on 3.12+)"
+        "driven (am_send on 3.10/3.11, tp_iternext with a shared StopIteration(True) on 3.12+); "
+        "queue rows: FloorQueue, a C ring buffer whose put()/get() never wait, get()'s "
+        "awaitable from its own freelist returning the item (a shared StopIteration whose "
+        "value field is swapped on 3.12-3.14)"
     )
 
 

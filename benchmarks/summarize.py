@@ -6,9 +6,10 @@ One table per loop kind: a row per workload, and per file (Python version,
 columns in version order whatever the order of the files)
 the speedup over the stdlib (stdlib ns / asynclocks ns) and, where the floor
 runs, asynclocks' distance from the C floor (asynclocks ns / floor ns). For
-the contended workloads with a floor, the best speedup any implementation
-could reach is added in brackets (stdlib ns / floor ns). Then bytes per
-object.
+the contended workloads with a floor, and for any row with a floor that
+asynclocks does not run (a class it lacks: ``-``), the best speedup any
+implementation could reach is added in brackets (stdlib ns / floor ns).
+Then bytes per object (``-`` for a class a column lacks).
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ def _version_key(run: dict[str, Any]) -> tuple[int, ...]:
 
 def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.2f}x"
+
+
+def _bytes(row: dict[str, float], impl: str) -> str:
+    """Bytes per object of ``impl``, or ``-`` when that column lacks the class."""
+    return f"{row[impl]:.0f}" if impl in row else "-"
 
 
 def summarize(runs: list[dict[str, Any]]) -> str:
@@ -60,11 +66,13 @@ def summarize(runs: list[dict[str, Any]]) -> str:
                 label = entry["label"]
                 cell = _fmt(entry.get("speedup"))
                 floor = entry.get("asynclocks_over_floor")
+                bound = entry.get("stdlib_over_floor")
                 if floor is not None:
                     cell += f"; {_fmt(floor)}"
-                    bound = entry.get("stdlib_over_floor")
                     if entry.get("contended") and bound is not None:
                         cell += f" [{_fmt(bound)}]"
+                elif bound is not None:  # asynclocks lacks the class: the room there is
+                    cell += f" [{_fmt(bound)}]"
                 cells.append(cell)
             out.append(f"| {label} | " + " | ".join(cells) + " |")
         out.append("")
@@ -78,7 +86,9 @@ def summarize(runs: list[dict[str, Any]]) -> str:
         cells = []
         for r in runs:
             b = r["bytes_per_object"].get(cls)
-            cells.append("n/a" if b is None else f"{b['stdlib']:.0f} / {b['asynclocks']:.0f}")
+            cells.append(
+                "n/a" if b is None else f"{_bytes(b, 'stdlib')} / {_bytes(b, 'asynclocks')}"
+            )
         out.append(f"| {cls} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 

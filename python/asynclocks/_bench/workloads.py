@@ -137,6 +137,9 @@ CONSTRUCTORS: dict[str, tuple[int, ...]] = {
     "Semaphore": (),
     "BoundedSemaphore": (),
     **({"Barrier": (2,)} if sys.version_info >= (3, 11) else {}),
+    "Queue": (),
+    "LifoQueue": (),
+    "PriorityQueue": (),
 }
 """Class name -> constructor arguments: one constructor row and one
 bytes-per-object row each, on this interpreter."""
@@ -203,6 +206,56 @@ async def cond_notify(ns: Namespace, n: int) -> int:
     for _ in range(n):
         async with cond:
             cond.notify()
+    return time.perf_counter_ns() - start
+
+
+# Queues without waiting: the item goes in and comes straight out again.
+
+
+def _put_get_nowait(cls_name: str) -> WorkloadFn:
+    async def put_get_nowait(ns: Namespace, n: int) -> int:
+        # LifoQueue and PriorityQueue too: one item in, the same item out.
+        queue = getattr(ns, cls_name)()
+        start = time.perf_counter_ns()
+        for i in range(n):
+            queue.put_nowait(i)
+            queue.get_nowait()
+        return time.perf_counter_ns() - start
+
+    return put_get_nowait
+
+
+for _cls, _key, _var in (
+    ("Queue", "queue", "q"),
+    ("LifoQueue", "lifo", "lifo"),
+    ("PriorityQueue", "priority", "pq"),
+):
+    workload(
+        _cls,
+        f"{_var}.put_nowait(i); {_var}.get_nowait()",
+        ops=100_000,
+        quick_ops=10_000,
+        floor=True,
+        common=_cls == "Queue",
+        name=f"{_key}_put_get_nowait",
+    )(_put_get_nowait(_cls))
+del _cls, _key, _var
+
+
+@workload(
+    "Queue",
+    "await q.put(i); await q.get() (no waiting)",
+    ops=100_000,
+    quick_ops=10_000,
+    floor=True,
+    common=True,
+)
+async def queue_put_get_await(ns: Namespace, n: int) -> int:
+    queue = ns.Queue()
+    start = time.perf_counter_ns()
+    for i in range(n):
+        await queue.put(i)
+        await queue.get()
     return time.perf_counter_ns() - start
 
 
@@ -332,6 +385,68 @@ async def cond_ping_pong(ns: Namespace, n: int) -> int:
     start = time.perf_counter_ns()
     await asyncio.gather(player(0), player(1))
     return time.perf_counter_ns() - start
+
+
+_QUEUE_MAXSIZE = 16
+_QUEUE_WORKERS = 8
+
+
+@workload(
+    "Queue",
+    f"producer -> consumer, Queue({_QUEUE_MAXSIZE}) (per item)",
+    ops=20_000,
+    quick_ops=2_000,
+    common=True,
+    contended=True,
+)
+async def queue_handoff(ns: Namespace, n: int) -> int:
+    # Two tasks; each waits in turn: the producer when the queue is full, the
+    # consumer when it is empty.
+    queue = ns.Queue(_QUEUE_MAXSIZE)
+
+    async def producer() -> None:
+        for i in range(n):
+            await queue.put(i)
+
+    async def consumer() -> None:
+        for _ in range(n):
+            await queue.get()
+
+    start = time.perf_counter_ns()
+    await asyncio.gather(producer(), consumer())
+    return time.perf_counter_ns() - start
+
+
+@workload(
+    "Queue",
+    f"worker pool: 1 producer, {_QUEUE_WORKERS} workers, task_done()/join() (per item)",
+    ops=20_000,
+    quick_ops=2_000,
+    common=True,
+    contended=True,
+)
+async def queue_worker_pool(ns: Namespace, n: int) -> int:
+    # The fan-out pattern of asyncio's documentation: workers get() and
+    # task_done() forever; the producer put()s every item, then join()s.
+    queue = ns.Queue()
+
+    async def worker() -> None:
+        while True:
+            await queue.get()
+            queue.task_done()
+
+    loop = asyncio.get_running_loop()
+    workers = [loop.create_task(worker()) for _ in range(_QUEUE_WORKERS)]
+    await asyncio.sleep(0)  # every worker waits in get()
+    start = time.perf_counter_ns()
+    for i in range(n):
+        await queue.put(i)
+    await queue.join()
+    elapsed = time.perf_counter_ns() - start
+    for task in workers:
+        task.cancel()
+    await asyncio.gather(*workers, return_exceptions=True)
+    return elapsed
 
 
 if sys.version_info >= (3, 11):
