@@ -93,20 +93,17 @@ def uninstall() -> None:
                 del _saved[key]
 
 
-# asyncio's queue classes: originals() covers them whether or not install()
-# replaces them.
-_ORIGINAL_QUEUES: tuple[str, ...] = ("Queue", "LifoQueue", "PriorityQueue")
-
-
 def originals() -> dict[str, type]:
-    """asyncio's own classes, by name, for the names :func:`install` replaces and its queues.
+    """asyncio's own classes, by name, for the names :func:`install` replaces.
 
     The class :func:`install` took out of :mod:`asyncio` while it is in place,
     otherwise the one :mod:`asyncio` holds now.
     """
-    names = dict.fromkeys(NAMES + _ORIGINAL_QUEUES)
     with _lock:
-        return {name: _saved.get(("asyncio", name), getattr(asyncio, name)) for name in names}
+        return {
+            name: _saved.get(("asyncio", name), getattr(asyncio, name))
+            for name in NAMES + QUEUE_NAMES
+        }
 
 
 def is_installed() -> bool:
