@@ -75,6 +75,7 @@ typedef struct {
     Py_ssize_t maxsize_c;     /* see MK_INT */
     Py_ssize_t unfinished;    /* `_unfinished_tasks` when unfinished_obj is NULL */
     unsigned short ovr;       /* OV_* bits */
+    unsigned int type_tag;    /* tp_version_tag of the type when ovr was decided */
     char max_kind;            /* MK_* */
     char init_kind;           /* AL_Q_FIFO ... : which of our _init/_put/_get applies */
     char put_kind;
@@ -84,6 +85,9 @@ typedef struct {
 } QueueObject;
 
 #define Q_SELF(q) ((PyObject *)(q))
+
+static void q_classify(AlState *st, PyTypeObject *type, QueueObject *q);
+static inline void q_check_type(AlState *st, QueueObject *q);
 
 /* ------------------------------------------------------------------ */
 /* Small helpers. */
@@ -872,6 +876,7 @@ q_put_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         }
         aw->state = 0;
     }
+    q_check_type(st, q);
     /* Not full, nothing overridden: what the rest would do. */
     int done = q_put_fast(st, q, aw->arg);
     if (done != 0) {
@@ -941,6 +946,7 @@ q_get_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         }
         aw->state = 0;
     }
+    q_check_type(st, q);
     PyObject *item;
     int done = q_get_fast(st, q, &item);
     if (done != 0) {
@@ -1069,6 +1075,7 @@ q_put_nowait(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *
         return NULL;
     }
     AlState *st = WB_STATE(self);
+    q_check_type(st, Q(self));
     int done = q_put_fast(st, Q(self), item);
     if (done == 0) {
         done = q_put_nowait_impl(st, Q(self), item) < 0 ? -1 : 1;
@@ -1087,6 +1094,7 @@ q_get_nowait(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
     }
     AlState *st = WB_STATE(self);
     PyObject *item;
+    q_check_type(st, Q(self));
     int done = q_get_fast(st, Q(self), &item);
     if (done != 0) {
         return done > 0 ? item : NULL;
@@ -1145,6 +1153,7 @@ q_full(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObj
     if (al_no_args("Queue.full", nargs, kwnames) < 0) {
         return NULL;
     }
+    q_check_type(WB_STATE(self), Q(self));
     return q_full_impl(WB_STATE(self), Q(self));
 }
 
@@ -1180,6 +1189,7 @@ q_shutdown(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
     if (al_parse_one_arg("Queue.shutdown", "immediate", 0, args, nargs, kwnames, &immediate) < 0) {
         return NULL;
     }
+    q_check_type(st, q);
     q->is_shutdown = 1;
     int imm = immediate != NULL ? PyObject_IsTrue(immediate) : 0;
     if (imm < 0) {
@@ -1408,10 +1418,14 @@ q_classify(AlState *st, PyTypeObject *type, QueueObject *q)
     AlQueueCache *qc = &st->qcache;
     PyTypeObject *ours[AL_Q_NKINDS] = { st->Queue_Type, st->LifoQueue_Type,
                                         st->PriorityQueue_Type };
+    /* Kept: an absent attribute, a shadowing instance attribute. */
+    unsigned short keep = (unsigned short)((q->ovr & OV_ABSENT) | (q->shadowed ? OV_ALL : 0));
     for (int k = 0; k < AL_Q_NKINDS; k++) {
-        if (type == ours[k]) {
-            q->ovr = 0;
+        if (type == ours[k] && type->tp_version_tag != 0 && type->tp_version_tag == qc->tag[k]) {
+            /* One of ours, unmodified since import. */
+            q->ovr = keep;
             q->init_kind = q->put_kind = q->get_kind = (char)k;
+            q->type_tag = type->tp_version_tag;
             return;
         }
     }
@@ -1456,7 +1470,22 @@ q_classify(AlState *st, PyTypeObject *type, QueueObject *q)
             ovr |= calls[i].bit;
         }
     }
-    q->ovr = ovr;
+    q->ovr = (unsigned short)(ovr | keep);
+    /* Valid after the lookups (they assign one), unless the interpreter ran
+     * out of tags: then 0, and every operation decides again. */
+    q->type_tag = type->tp_version_tag;
+}
+
+/* Decide again what the class overrides if it (or a base) was modified
+ * since (`Queue._put = f`, `mock.patch.object(MyQueue, "full")`): a class
+ * attribute assignment changes the type's version tag. */
+static inline void
+q_check_type(AlState *st, QueueObject *q)
+{
+    PyTypeObject *tp = Py_TYPE(q);
+    if (tp->tp_version_tag != q->type_tag || q->type_tag == 0) {
+        q_classify(st, tp, q);
+    }
 }
 
 static PyObject *
@@ -1488,6 +1517,7 @@ q_init(PyObject *self, PyObject *args, PyObject *kwds)
     if (al_parse_init(self, "Queue", args, kwds, "maxsize", 0, &maxsize) < 0) {
         return -1;
     }
+    q_check_type(st, q);
     q_set_maxsize(q, maxsize != NULL ? maxsize : st->zero);
     /* self._getters = deque(); self._putters = deque(): fresh ones, made
      * when first needed. The bound loop stays, as the stdlib's `_loop`. */
@@ -2104,6 +2134,22 @@ al_queue_exec(PyObject *module, AlState *st, AlAddTypeFunc add_type, int how)
         (qc->meth_get_nowait = own_method(t, st->str_get_nowait)) == NULL ||
         (qc->meth_wakeup_next = own_method(t, st->str__wakeup_next)) == NULL) {
         goto done;
+    }
+    /* Hold them: replacing a class attribute drops the type's reference, and
+     * a lookup is compared with these pointers. */
+    st->queue_methods =
+      PyTuple_Pack(15, qc->meth_init[0], qc->meth_init[1], qc->meth_init[2], qc->meth_put[0],
+                   qc->meth_put[1], qc->meth_put[2], qc->meth_get[0], qc->meth_get[1],
+                   qc->meth_get[2], qc->meth_full, qc->meth_qsize, qc->meth_empty,
+                   qc->meth_put_nowait, qc->meth_get_nowait, qc->meth_wakeup_next);
+    if (st->queue_methods == NULL) {
+        goto done;
+    }
+    /* The version tags of our types as created: an instance of one whose tag
+     * is still this needs no lookup (q_classify). A lookup assigns the tag. */
+    for (int k = 0; k < AL_Q_NKINDS; k++) {
+        (void)_PyType_Lookup(types[k], st->str__put);
+        qc->tag[k] = types[k]->tp_version_tag;
     }
     rc = 0;
 done:

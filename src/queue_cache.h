@@ -23,14 +23,18 @@ typedef struct {
 } AlCFunc;
 
 typedef struct {
-    /* Our methods as found in our types' dicts (borrowed: the types hold
-     * them): a class whose lookup gives these has not overridden them. */
+    /* Our methods as found in our types' dicts (borrowed: the state's
+     * queue_methods tuple holds them): a class whose lookup gives these has
+     * not overridden them. */
     PyObject *meth_init[AL_Q_NKINDS];
     PyObject *meth_put[AL_Q_NKINDS];
     PyObject *meth_get[AL_Q_NKINDS];
     PyObject *meth_full, *meth_qsize, *meth_empty, *meth_put_nowait, *meth_get_nowait,
       *meth_wakeup_next;
     AlCFunc f_deque_append, f_deque_popleft, f_list_pop, f_heappush, f_heappop;
+    /* tp_version_tag of Queue, LifoQueue, PriorityQueue when created (0 if
+     * none could be assigned): while a type keeps it, its methods are ours. */
+    unsigned int tag[AL_Q_NKINDS];
 } AlQueueCache;
 
 #endif
