@@ -37,8 +37,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--asynclocks",
         action="store_true",
         default=False,
-        help="replace asyncio's Lock, Event, Condition, Semaphore, BoundedSemaphore and "
-        "Barrier by asynclocks' before conftest files and test modules are imported",
+        help="replace asyncio's Lock, Event, Condition, Semaphore, BoundedSemaphore, "
+        "Barrier, Queue, LifoQueue and PriorityQueue by asynclocks' before conftest files "
+        "and test modules are imported",
     )
 
 

@@ -441,8 +441,9 @@ al_install_coroutine_methods(AlState *st, PyTypeObject *type, PyType_Spec *spec)
     }
     meta->tp_flags |= Py_TPFLAGS_HAVE_VECTORCALL; /* tp_vectorcall_offset is type's */
 #endif
-    static const char *const coro_names[] = { "acquire", "wait",       "wait_for", "reset",
-                                              "abort",   "__aenter__", "__aexit__" };
+    static const char *const coro_names[] = { "acquire", "wait",       "wait_for",  "reset",
+                                              "abort",   "__aenter__", "__aexit__", "put",
+                                              "get",     "join" };
     PyMethodDef *defs = NULL;
     for (PyType_Slot *slot = spec->slots; slot->slot != 0; slot++) {
         if (slot->slot == Py_tp_methods) {
@@ -486,4 +487,21 @@ error:
     Py_DECREF(meta);
 #endif
     return -1;
+}
+
+int
+al_coromethod_set_defaults(PyObject *method, PyObject *defaults)
+{
+    if (!PyTuple_Check(defaults)) {
+        PyErr_SetString(PyExc_TypeError, "asynclocks: __defaults__ must be a tuple");
+        return -1;
+    }
+#ifdef AL_ONLY_311
+    /* A type's dict holds method classes on 3.11 (see above): their CoroMethod. */
+    if (PyType_Check(method)) {
+        method = ((MethodClass *)method)->cm;
+    }
+#endif
+    Py_XSETREF(((CoroMethod *)method)->defaults, Py_NewRef(defaults));
+    return 0;
 }

@@ -13,5 +13,9 @@ extern PyType_Spec al_coromethod_spec;
  * (inspect.iscoroutinefunction and inspect.signature give the stdlib's
  * answers). 0 or -1. */
 int al_install_coroutine_methods(AlState *st, PyTypeObject *type, PyType_Spec *spec);
+/* Replace the __defaults__ of a function-like method made by
+ * al_install_coroutine_methods (a text signature can only spell literal
+ * defaults). 0 or -1. */
+int al_coromethod_set_defaults(PyObject *method, PyObject *defaults);
 
 #endif

@@ -10,6 +10,7 @@
 #include "coromethod.h"
 #include "event.h"
 #include "lock.h"
+#include "queue.h"
 #include "semaphore.h"
 #include "tsevent.h"
 #include "tsflag.h"
@@ -351,6 +352,11 @@ create_types(PyObject *module, AlState *st)
     /* No asyncio base: their own layout (TsObject), no instance __dict__. */
     if (add_type(module, &al_tsflag_spec, NULL, &st->ThreadSafeFlag_Type, AL_TYPE_PUBLIC) < 0 ||
         add_type(module, &al_tsevent_spec, NULL, &st->ThreadSafeEvent_Type, AL_TYPE_PUBLIC) < 0) {
+        goto done;
+    }
+    /* Queue, LifoQueue, PriorityQueue (their asyncio bases come from
+     * asyncio.queues). */
+    if (al_queue_exec(module, st, add_type, prim) < 0) {
         goto done;
     }
     rc = 0;

@@ -7,6 +7,7 @@
 #define ASYNCLOCKS_STATE_H
 
 #include "compat.h"
+#include "queue_cache.h"
 
 typedef struct AlAwaitable AlAwaitable;
 
@@ -25,7 +26,10 @@ typedef struct AlAwaitable AlAwaitable;
     X(PyTypeObject *, ThreadSafeFlag_Type)                                                         \
     X(PyTypeObject *, ThreadSafeEvent_Type)                                                        \
     X(PyTypeObject *, Awaitable_Type)                                                              \
-    X(PyObject *, CoroMethod_Type)
+    X(PyObject *, CoroMethod_Type)                                                                 \
+    X(PyTypeObject *, Queue_Type)                                                                  \
+    X(PyTypeObject *, LifoQueue_Type)                                                              \
+    X(PyTypeObject *, PriorityQueue_Type)
 
 /* Objects imported from the stdlib. asyncio's C Future type and its
  * done/cancelled/set_result methods are called directly (no method lookup)
@@ -44,7 +48,16 @@ typedef struct AlAwaitable AlAwaitable;
     X(PyObject *, CFuture_Type)       /* _asyncio.Future, or NULL (see above) */                   \
     X(PyObject *, fut_done)                                                                        \
     X(PyObject *, fut_cancelled)                                                                   \
-    X(PyObject *, fut_set_result)
+    X(PyObject *, fut_set_result)                                                                  \
+    X(PyObject *, QueueEmpty) /* asyncio.queues (the queues raise asyncio's own) */                \
+    X(PyObject *, QueueFull)                                                                       \
+    X(PyObject *, QueueShutDown) /* NULL before 3.13: no shutdown() in the stdlib */               \
+    X(PyObject *, deque_append)  /* collections.deque.append (a method descriptor) */              \
+    X(PyObject *, deque_popleft) /* collections.deque.popleft */                                   \
+    X(PyObject *, list_pop)      /* list.pop */                                                    \
+    X(PyObject *, heappush)      /* heapq.heappush, as PriorityQueue._put binds it */              \
+    X(PyObject *, heappop)       /* heapq.heappop */                                               \
+    X(PyObject *, newobj)        /* copyreg.__newobj__ (pickling the queues) */
 
 /* What the running interpreter and stdlib do, decided at import time by
  * running them (asynclocks._probe), not from a table of versions. */
@@ -54,9 +67,11 @@ typedef struct AlAwaitable AlAwaitable;
 
 /* Objects this module makes for itself. */
 #define AL_STATE_OWN(X)                                                                            \
-    X(PyObject *, stop_true)  /* the shared StopIteration(True) (awaitable.c) */                   \
-    X(PyObject *, ts_wake)    /* the thread-safe family's wake-up callback (tswait.c) */           \
-    X(PyObject *, empty_dict) /* 3.11: the __dict__ new primitives share (waitbase.c); else NULL */
+    X(PyObject *, stop_true)     /* the shared StopIteration(True) (awaitable.c) */                \
+    X(PyObject *, ts_wake)       /* the thread-safe family's wake-up callback (tswait.c) */        \
+    X(PyObject *, zero)          /* the int 0 (queue.c's comparisons) */                           \
+    X(PyObject *, queue_methods) /* tuple holding AlQueueCache's meth_* (queue.c) */               \
+    X(PyObject *, empty_dict)    /* 3.11: the __dict__ new primitives share (waitbase.c); or NULL */
 
 /* Interned strings: the field str_<name> holds the str "<name>". */
 #define AL_STATE_STRINGS(X)                                                                        \
@@ -74,7 +89,21 @@ typedef struct AlAwaitable AlAwaitable;
     X(append)                                                                                      \
     X(source)                                                                                      \
     X(remove)                                                                                      \
-    X(call_soon_threadsafe)
+    X(call_soon_threadsafe)                                                                        \
+    X(cancel)                                                                                      \
+    X(popleft)                                                                                     \
+    X(pop)                                                                                         \
+    X(clear)                                                                                       \
+    X(set)                                                                                         \
+    X(full)                                                                                        \
+    X(empty)                                                                                       \
+    X(qsize)                                                                                       \
+    X(put_nowait)                                                                                  \
+    X(get_nowait)                                                                                  \
+    X(_init)                                                                                       \
+    X(_put)                                                                                        \
+    X(_get)                                                                                        \
+    X(_wakeup_next)
 
 /* Indexes of AlState.await_msg: `await x` where x is not awaitable, where
  * x.__await__() returned a non-iterator, and where it returned a coroutine. */
@@ -119,6 +148,9 @@ typedef struct AlState {
      * freelist last ran empty: finished awaitables are freed, not recycled,
      * so that each one's traceback is where it was created. */
     int no_recycle;
+
+    /* queue.c's lookups, made when its types are (borrowed pointers). */
+    AlQueueCache qcache;
 } AlState;
 
 #undef AL_STATE_FIELD

@@ -2,8 +2,10 @@
 
 Drop-in replacements for :class:`asyncio.Lock`, :class:`asyncio.Event`,
 :class:`asyncio.Condition`, :class:`asyncio.Semaphore`,
-:class:`asyncio.BoundedSemaphore` and (Python 3.11+) :class:`asyncio.Barrier`,
-with the behaviour of the running interpreter's :mod:`asyncio`; and
+:class:`asyncio.BoundedSemaphore`, (Python 3.11+) :class:`asyncio.Barrier`,
+:class:`asyncio.Queue`, :class:`asyncio.LifoQueue` and
+:class:`asyncio.PriorityQueue`, with the behaviour of the running
+interpreter's :mod:`asyncio`; and
 :class:`ThreadSafeFlag` and :class:`ThreadSafeEvent`, which threads and signal
 handlers can set to wake tasks.
 
@@ -45,6 +47,11 @@ __all__ = [
     "Condition",
     "Semaphore",
     "BoundedSemaphore",
+    "Queue",
+    "LifoQueue",
+    "PriorityQueue",
+    "QueueEmpty",
+    "QueueFull",
     "install",
     "uninstall",
     "is_installed",
@@ -53,6 +60,8 @@ __all__ = [
 ]
 if sys.version_info >= (3, 11):
     __all__ += ["Barrier", "BrokenBarrierError"]
+if sys.version_info >= (3, 13):
+    __all__ += ["QueueShutDown"]
 
 IMPORT_ERROR: ImportError | None = None
 """Why the C extension is not used (failed import, free-threaded build); None
@@ -98,6 +107,9 @@ else:
     BoundedSemaphore = _source.BoundedSemaphore
     if sys.version_info >= (3, 11):
         Barrier = _source.Barrier
+    Queue = _source.Queue
+    LifoQueue = _source.LifoQueue
+    PriorityQueue = _source.PriorityQueue
     if IMPLEMENTATION == "c":
         ThreadSafeFlag = _source.ThreadSafeFlag
         ThreadSafeEvent = _source.ThreadSafeEvent
@@ -107,6 +119,11 @@ else:
 
 if sys.version_info >= (3, 11):
     BrokenBarrierError = _asyncio.BrokenBarrierError
+# asyncio's own exception classes (the queues raise these).
+QueueEmpty = _asyncio.QueueEmpty
+QueueFull = _asyncio.QueueFull
+if sys.version_info >= (3, 13):
+    QueueShutDown = _asyncio.QueueShutDown
 
 # Imported last: install() reads IMPLEMENTATION and the classes above.
 from asynclocks._install import install, is_installed, uninstall  # noqa: E402

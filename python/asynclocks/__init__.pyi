@@ -1,10 +1,11 @@
 """asynclocks: asyncio's synchronization primitives, implemented in C.
 
 Drop-in replacements for asyncio.Lock, Event, Condition, Semaphore,
-BoundedSemaphore and (Python 3.11+) Barrier, with the behaviour of the running
-interpreter's asyncio; and ThreadSafeFlag and ThreadSafeEvent, which threads
-and signal handlers can set to wake tasks. install() puts the classes in place
-of asyncio's. IMPLEMENTATION says whether the C extension is in use.
+BoundedSemaphore, (Python 3.11+) Barrier, Queue, LifoQueue and PriorityQueue,
+with the behaviour of the running interpreter's asyncio; and ThreadSafeFlag and
+ThreadSafeEvent, which threads and signal handlers can set to wake tasks.
+install() puts the classes in place of asyncio's. IMPLEMENTATION says whether
+the C extension is in use.
 """
 
 # The package's public API as type checkers see it (they read this file, not
@@ -20,6 +21,7 @@ from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
+from _typeshed import SupportsRichComparisonT
 from typing_extensions import disjoint_base
 
 from asynclocks._install import install as install
@@ -28,6 +30,11 @@ from asynclocks._install import uninstall as uninstall
 
 if sys.version_info >= (3, 11):
     from asyncio import BrokenBarrierError as BrokenBarrierError
+from asyncio import QueueEmpty as QueueEmpty
+from asyncio import QueueFull as QueueFull
+
+if sys.version_info >= (3, 13):
+    from asyncio import QueueShutDown as QueueShutDown
 
 _T = TypeVar("_T")
 
@@ -46,9 +53,16 @@ __all__ = [
     "is_installed",
     "ThreadSafeFlag",
     "ThreadSafeEvent",
+    "Queue",
+    "LifoQueue",
+    "PriorityQueue",
+    "QueueEmpty",
+    "QueueFull",
 ]
 if sys.version_info >= (3, 11):
     __all__ += ["Barrier", "BrokenBarrierError"]
+if sys.version_info >= (3, 13):
+    __all__ += ["QueueShutDown"]
 
 IMPORT_ERROR: ImportError | None
 """Why the C extension is not used (failed import, free-threaded build); None
@@ -256,3 +270,59 @@ class ThreadSafeEvent:
 
         Return the flag, as threading.Event.wait.
         """
+
+# Queues: subclasses of the running interpreter's asyncio.queues classes.
+
+@disjoint_base
+class Queue(asyncio.Queue[_T]):
+    """A queue for coordinating producer and consumer tasks, behaving as asyncio.Queue.
+
+    If maxsize is less than or equal to zero, the queue size is infinite;
+    otherwise put() waits while the queue holds maxsize items.
+    """
+
+    def __init__(self, maxsize: int = 0) -> None: ...
+    async def put(self, item: _T) -> None:
+        """Put an item into the queue (a coroutine).
+
+        If the queue is full, wait until a free slot is available before adding item.
+        """
+    async def get(self) -> _T:
+        """Remove and return an item from the queue (a coroutine).
+
+        If queue is empty, wait until an item is available.
+        """
+    async def join(self) -> None:
+        """Block until all items in the queue have been gotten and processed (a coroutine)."""
+    def put_nowait(self, item: _T) -> None:
+        """Put an item into the queue without blocking.
+
+        If no free slot is immediately available, raise QueueFull.
+        """
+    def get_nowait(self) -> _T:
+        """Remove and return an item from the queue.
+
+        Return an item if one is immediately available, else raise QueueEmpty.
+        """
+    def task_done(self) -> None:
+        """Indicate that a formerly enqueued task is complete."""
+    def qsize(self) -> int:
+        """Number of items in the queue."""
+    def empty(self) -> bool:
+        """Return True if the queue is empty, False otherwise."""
+    def full(self) -> bool:
+        """Return True if there are maxsize items in the queue."""
+    if sys.version_info >= (3, 13):
+        def shutdown(self, immediate: bool = False) -> None:
+            """Shut-down the queue, making queue gets and puts raise QueueShutDown."""
+
+class LifoQueue(Queue[_T], asyncio.LifoQueue[_T]):
+    """A Queue that retrieves most recently added entries first, behaving as asyncio.LifoQueue."""
+
+class PriorityQueue(
+    Queue[SupportsRichComparisonT], asyncio.PriorityQueue[SupportsRichComparisonT]
+):
+    """A Queue that retrieves entries in priority order (lowest first).
+
+    Behaves as asyncio.PriorityQueue.
+    """

@@ -2,11 +2,15 @@
 
 :func:`install` replaces ``Lock``, ``Event``, ``Condition``, ``Semaphore``,
 ``BoundedSemaphore`` and (3.11+) ``Barrier`` in both :mod:`asyncio` and
-:mod:`asyncio.locks`. Code that looks the class up when it creates an object
-(``asyncio.Lock()``, ``asyncio.locks.Lock()``, and the stdlib's own
-``asyncio.locks.Condition()`` or ``asyncio.Queue``, whose default lock and
-event come from the ``asyncio.locks`` module's globals) gets asynclocks'
-objects from then on. :func:`uninstall` puts asyncio's classes back.
+:mod:`asyncio.locks`, and ``Queue``, ``LifoQueue`` and ``PriorityQueue`` in
+both :mod:`asyncio` and :mod:`asyncio.queues`. Code that looks the class up
+when it creates an object (``asyncio.Lock()``, ``asyncio.locks.Lock()``,
+``asyncio.Queue()``, ``asyncio.queues.Queue()``, and the stdlib's own
+``asyncio.locks.Condition()``, whose default lock comes from the
+``asyncio.locks`` module's globals) gets asynclocks' objects from then on.
+Classes that already exist keep their bases: a class defined as
+``class MyQueue(asyncio.Queue)`` before :func:`install` stays a subclass of
+asyncio's Queue. :func:`uninstall` puts asyncio's classes back.
 
 Both are idempotent and thread-safe, and do nothing when the C extension is
 not in use (``IMPLEMENTATION == "stdlib"``): asyncio's classes are then left
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import asyncio.locks
+import asyncio.queues
 import sys
 import threading
 from types import ModuleType
@@ -25,11 +30,17 @@ from types import ModuleType
 NAMES: tuple[str, ...] = ("Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore")
 if sys.version_info >= (3, 11):
     NAMES += ("Barrier",)
+QUEUE_NAMES: tuple[str, ...] = ("Queue", "LifoQueue", "PriorityQueue")
 
-# The modules whose attributes are replaced: asyncio re-exports asyncio.locks'
-# classes, and asyncio.locks' own globals are what the stdlib's Condition
-# (default lock) and asyncio.queues (``locks.Event()``) look up.
-_MODULES: tuple[ModuleType, ...] = (asyncio, asyncio.locks)
+# The modules whose attributes are replaced, and which names in each: asyncio
+# re-exports asyncio.locks' and asyncio.queues' classes, and asyncio.locks'
+# own globals are what the stdlib's Condition (default lock) and
+# asyncio.queues (``locks.Event()``) look up.
+_TARGETS: tuple[tuple[ModuleType, tuple[str, ...]], ...] = (
+    (asyncio, NAMES + QUEUE_NAMES),
+    (asyncio.locks, NAMES),
+    (asyncio.queues, QUEUE_NAMES),
+)
 
 _lock = threading.Lock()
 # (module, name) -> asyncio's class, recorded at the first install.
@@ -41,11 +52,11 @@ def _ours() -> dict[str, object]:
 
     if asynclocks.IMPLEMENTATION != "c":
         return {}
-    return {name: getattr(asynclocks, name) for name in NAMES}
+    return {name: getattr(asynclocks, name) for name in NAMES + QUEUE_NAMES}
 
 
 def install() -> None:
-    """Replace asyncio's six classes by asynclocks' in ``asyncio`` and ``asyncio.locks``.
+    """Replace asyncio's classes by asynclocks' (see the module docstring).
 
     Calling it again while installed does nothing. A no-op when the C extension
     is not in use.
@@ -54,8 +65,9 @@ def install() -> None:
     if not ours:
         return
     with _lock:
-        for module in _MODULES:
-            for name, cls in ours.items():
+        for module, names in _TARGETS:
+            for name in names:
+                cls = ours[name]
                 current = getattr(module, name)
                 if current is cls:
                     continue
@@ -71,8 +83,8 @@ def uninstall() -> None:
     """
     ours = _ours()
     with _lock:
-        for module in _MODULES:
-            for name in NAMES:
+        for module, names in _TARGETS:
+            for name in names:
                 key = (module.__name__, name)
                 if key not in _saved:
                     continue
@@ -81,25 +93,22 @@ def uninstall() -> None:
                 del _saved[key]
 
 
-# asyncio's queue classes: originals() covers them whether or not install()
-# replaces them.
-_ORIGINAL_QUEUES: tuple[str, ...] = ("Queue", "LifoQueue", "PriorityQueue")
-
-
 def originals() -> dict[str, type]:
-    """asyncio's own classes, by name, for the names :func:`install` replaces and its queues.
+    """asyncio's own classes, by name, for the names :func:`install` replaces.
 
     The class :func:`install` took out of :mod:`asyncio` while it is in place,
     otherwise the one :mod:`asyncio` holds now.
     """
-    names = dict.fromkeys(NAMES + _ORIGINAL_QUEUES)
     with _lock:
-        return {name: _saved.get(("asyncio", name), getattr(asyncio, name)) for name in names}
+        return {
+            name: _saved.get(("asyncio", name), getattr(asyncio, name))
+            for name in NAMES + QUEUE_NAMES
+        }
 
 
 def is_installed() -> bool:
-    """True when every class :func:`install` replaces is asynclocks' in both modules."""
+    """True when every class :func:`install` replaces is asynclocks' in every module."""
     ours = _ours()
     if not ours:
         return False
-    return all(getattr(module, name) is ours[name] for module in _MODULES for name in NAMES)
+    return all(getattr(module, name) is ours[name] for module, names in _TARGETS for name in names)
