@@ -17,9 +17,9 @@ the C extension is in use.
 
 import asyncio
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from _typeshed import SupportsRichComparisonT
 from typing_extensions import disjoint_base
@@ -243,7 +243,7 @@ class ThreadSafeFlag:
         """
     def clear(self) -> None:
         """Reset the flag."""
-    def wait(self) -> Coroutine[Any, Any, None]:
+    async def wait(self) -> None:
         """Wait until the flag is set, then clear it (a coroutine); return None."""
 
 @disjoint_base
@@ -263,7 +263,7 @@ class ThreadSafeEvent:
         """
     def clear(self) -> None:
         """Reset the flag."""
-    def wait(self) -> Coroutine[Any, Any, Literal[True]]:
+    async def wait(self) -> Literal[True]:
         """Wait until the flag is set (a coroutine); return True."""
     def wait_sync(self, timeout: float | None = None) -> bool:
         """Block the calling thread until the flag is set or the timeout (seconds) passes.
