@@ -268,11 +268,18 @@ def test_no_extensions_asked_is_quiet():
 
 
 def test_implementation_values():
+    """The thread-safe types come from the active implementation; both name
+    their classes asynclocks.X, as users import them."""
+    from asynclocks import _threadsafe
+
     assert asynclocks.IMPLEMENTATION in ("c", "stdlib")
     if asynclocks.IMPLEMENTATION == "c":
-        assert asynclocks.ThreadSafeFlag.__module__ == "asynclocks._core"
+        from asynclocks import _core
+
+        assert asynclocks.ThreadSafeFlag is _core.ThreadSafeFlag
     else:
-        assert asynclocks.ThreadSafeFlag.__module__ == "asynclocks._threadsafe"
+        assert asynclocks.ThreadSafeFlag is _threadsafe.ThreadSafeFlag
+    assert asynclocks.ThreadSafeFlag.__module__ == "asynclocks"
 
 
 # ---------------------------------------------------------------------------
