@@ -99,6 +99,23 @@ else:
 if sys.version_info >= (3, 11):
     BrokenBarrierError = _asyncio.BrokenBarrierError
 
+# Thread-safe queues (janus's API): the Python implementation.
+from asynclocks._tsqueue import (  # noqa: E402
+    AsyncQueueShutDown,
+    SyncQueueShutDown,
+    ThreadSafeLifoQueue,
+    ThreadSafePriorityQueue,
+    ThreadSafeQueue,
+)
+
+__all__ += [
+    "ThreadSafeQueue",
+    "ThreadSafeLifoQueue",
+    "ThreadSafePriorityQueue",
+    "SyncQueueShutDown",
+    "AsyncQueueShutDown",
+]
+
 # Imported last: install() reads IMPLEMENTATION and the classes above.
 from asynclocks._install import install, is_installed, uninstall  # noqa: E402
 
