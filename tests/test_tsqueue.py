@@ -938,3 +938,25 @@ def test_sync_shutdown_matches_queue_on_every_version(tsq):
         ref.get()
         ref.shutdown(immediate=True)
         assert ref.qsize() == 0 and ref.unfinished_tasks == 1
+
+
+def test_queue_dropped_with_waiters_of_a_closed_loop_is_collected(tsq, flavour):
+    """Tasks of a loop that was closed wait forever: once nothing else refers
+    to the queue, it is collected with its waiters (no leak)."""
+    lt = LoopThread(flavour)
+    q = tsq.Queue(1)
+    q.sync_q.put("full")
+    getter_q = tsq.Queue()
+    for _ in range(2):
+        for coro in (q.async_q.put("x"), getter_q.async_q.get(), q.async_q.join()):
+            task = lt.call(asyncio.ensure_future, coro)
+            task._log_destroy_pending = False
+    del task, coro
+    until(lambda a=q, b=getter_q: count(a, "putters") == 2 and count(b, "getters") == 2, "waiters")
+    lt.stop()
+    lt.loop.close()
+    refs = [weakref.ref(q), weakref.ref(getter_q)]
+    del q, getter_q
+    for _ in range(3):
+        gc.collect()
+    assert [r() for r in refs] == [None, None]

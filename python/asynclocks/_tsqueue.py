@@ -65,6 +65,8 @@ import threading
 from asyncio import QueueEmpty as AsyncQueueEmpty
 from asyncio import QueueFull as AsyncQueueFull
 from collections import deque
+from collections.abc import Callable
+from functools import partial
 from heapq import heappop, heappush
 from queue import Empty as SyncQueueEmpty
 from queue import Full as SyncQueueFull
@@ -166,6 +168,7 @@ class ThreadSafeQueue(Generic[T]):
         self._putters: deque[_Waiter] = deque()
         self._joiners: deque[_Waiter] = deque()
         self._init(maxsize)
+        self._bind_container()
         self._sync_q: SyncQueue[T] = SyncQueue(self)
         self._async_q: AsyncQueue[T] = AsyncQueue(self)
 
@@ -183,6 +186,29 @@ class ThreadSafeQueue(Generic[T]):
 
     def _get(self) -> T:
         return self._queue.popleft()  # type: ignore[no-any-return]
+
+    def _bind_container(self) -> None:
+        """The container operations the queue calls: the C methods of the
+        container itself where the class keeps the stock _qsize/_put/_get
+        (no Python frame per operation), else the overriding methods."""
+        cls = type(self)
+        q = self._queue
+        stock_size = cls._qsize is ThreadSafeQueue._qsize
+        self._qsize_f: Callable[[], int] = q.__len__ if stock_size else self._qsize
+        put: Any = self._put
+        if cls._put is ThreadSafeQueue._put:
+            put = q.append
+        elif cls._put is ThreadSafePriorityQueue._put:
+            put = partial(heappush, q)
+        get: Any = self._get
+        if cls._get is ThreadSafeQueue._get:
+            get = q.popleft
+        elif cls._get is ThreadSafeLifoQueue._get:
+            get = q.pop
+        elif cls._get is ThreadSafePriorityQueue._get:
+            get = partial(heappop, q)
+        self._put_f: Callable[[T], object] = put
+        self._get_f: Callable[[], T] = get
 
     # -- the janus-level API --------------------------------------------------
 
@@ -214,17 +240,17 @@ class ThreadSafeQueue(Generic[T]):
     def qsize(self) -> int:
         """Number of items in the queue."""
         with self._mutex:
-            return self._qsize()
+            return self._qsize_f()
 
     def empty(self) -> bool:
         """Return True if the queue is empty."""
         with self._mutex:
-            return not self._qsize()
+            return not self._qsize_f()
 
     def full(self) -> bool:
         """Return True if there are maxsize items in the queue (never with maxsize <= 0)."""
         with self._mutex:
-            return 0 < self._maxsize <= self._qsize()
+            return 0 < self._maxsize <= self._qsize_f()
 
     def shutdown(self, immediate: bool = False) -> None:
         """Shut the queue down: puts raise ShutDown, gets raise it once the queue is empty.
@@ -238,8 +264,8 @@ class ThreadSafeQueue(Generic[T]):
             self._is_shutdown = True
             woken: list[_Waiter] = []
             if immediate:
-                while self._qsize():
-                    dropped.append(self._get())
+                while self._qsize_f():
+                    dropped.append(self._get_f())
                     if self._unfinished_tasks > 0:
                         self._unfinished_tasks -= 1
                 if self._unfinished_tasks == 0:
@@ -268,7 +294,7 @@ class ThreadSafeQueue(Generic[T]):
 
     def __repr__(self) -> str:
         with self._mutex:
-            size = self._qsize()
+            size = self._qsize_f()
             counts = (len(self._getters), len(self._putters), len(self._joiners))
             tasks = self._unfinished_tasks
             shut = self._is_shutdown
@@ -316,8 +342,8 @@ class ThreadSafeQueue(Generic[T]):
     def _can_use(self, kind: int) -> bool:
         """Whether a waiter of the list ``kind`` woken now could proceed (mutex held)."""
         if kind == _GETTERS:
-            return bool(self._qsize())
-        return not (0 < self._maxsize <= self._qsize())
+            return bool(self._qsize_f())
+        return not (0 < self._maxsize <= self._qsize_f())
 
     # -- wake-ups (mutex not held) ---------------------------------------------
 
@@ -523,7 +549,7 @@ class SyncQueue(_Face[T]):
                         raise SyncQueueShutDown
                     if p._maxsize > 0:
                         if not block:
-                            if p._qsize() >= p._maxsize:
+                            if p._qsize_f() >= p._maxsize:
                                 raise SyncQueueFull
                         elif timeout is not None:
                             if timeout < 0:
@@ -532,7 +558,7 @@ class SyncQueue(_Face[T]):
                 else:
                     if p._is_shutdown:
                         raise SyncQueueShutDown
-                if 0 < p._maxsize <= p._qsize():
+                if 0 < p._maxsize <= p._qsize_f():
                     remaining = None
                     if endtime is not None:
                         remaining = endtime - monotonic()
@@ -547,9 +573,9 @@ class SyncQueue(_Face[T]):
                     w = _Waiter(None, None, lock)
                     p._putters.append(w)
                 else:
-                    p._put(item)
+                    p._put_f(item)
                     p._unfinished_tasks += 1
-                    g = p._take_next(p._getters)
+                    g = p._take_next(p._getters) if p._getters else None
                     break
             p._block(w, _PUTTERS, remaining)
         if g is not None:
@@ -562,7 +588,7 @@ class SyncQueue(_Face[T]):
         w = None
         while True:
             with p._mutex:
-                size = p._qsize()
+                size = p._qsize_f()
                 if p._is_shutdown and not size:
                     raise SyncQueueShutDown
                 if w is None:
@@ -574,8 +600,8 @@ class SyncQueue(_Face[T]):
                             raise ValueError(_TIMEOUT_MSG)
                         endtime = monotonic() + timeout
                 if size:
-                    item = p._get()
-                    pw = p._take_next(p._putters)
+                    item = p._get_f()
+                    pw = p._take_next(p._putters) if p._putters else None if p._putters else None
                     break
                 remaining = None
                 if endtime is not None:
@@ -595,11 +621,31 @@ class SyncQueue(_Face[T]):
 
     def put_nowait(self, item: T) -> None:
         """put(item, block=False)."""
-        self.put(item, False)
+        p = self._parent
+        with p._mutex:
+            if p._is_shutdown:
+                raise SyncQueueShutDown
+            if 0 < p._maxsize <= p._qsize_f():
+                raise SyncQueueFull
+            p._put_f(item)
+            p._unfinished_tasks += 1
+            g = p._take_next(p._getters) if p._getters else None
+        if g is not None:
+            p._wake(g, _GETTERS)
 
     def get_nowait(self) -> T:
         """get(block=False)."""
-        return self.get(False)
+        p = self._parent
+        with p._mutex:
+            if not p._qsize_f():
+                if p._is_shutdown:
+                    raise SyncQueueShutDown
+                raise SyncQueueEmpty
+            item = p._get_f()
+            w = p._take_next(p._putters) if p._putters else None
+        if w is not None:
+            p._wake(w, _PUTTERS)
+        return item
 
     def join(self) -> None:
         """Block until every item put was marked done with task_done()."""
@@ -630,11 +676,11 @@ class AsyncQueue(_Face[T]):
         with p._mutex:
             if p._is_shutdown:
                 raise AsyncQueueShutDown
-            if 0 < p._maxsize <= p._qsize():
+            if 0 < p._maxsize <= p._qsize_f():
                 raise AsyncQueueFull
-            p._put(item)
+            p._put_f(item)
             p._unfinished_tasks += 1
-            g = p._take_next(p._getters)
+            g = p._take_next(p._getters) if p._getters else None
         if g is not None:
             p._wake(g, _GETTERS)
 
@@ -642,12 +688,12 @@ class AsyncQueue(_Face[T]):
         """Remove and return an item if one is available, as asyncio.Queue.get_nowait."""
         p = self._parent
         with p._mutex:
-            if not p._qsize():
+            if not p._qsize_f():
                 if p._is_shutdown:
                     raise AsyncQueueShutDown
                 raise AsyncQueueEmpty
-            item = p._get()
-            w = p._take_next(p._putters)
+            item = p._get_f()
+            w = p._take_next(p._putters) if p._putters else None
         if w is not None:
             p._wake(w, _PUTTERS)
         return item
@@ -659,7 +705,7 @@ class AsyncQueue(_Face[T]):
         loop: Any = None
         while True:
             with p._mutex:
-                if not (0 < p._maxsize <= p._qsize()):
+                if not (0 < p._maxsize <= p._qsize_f()):
                     break
                 if p._is_shutdown:
                     raise AsyncQueueShutDown
@@ -681,9 +727,9 @@ class AsyncQueue(_Face[T]):
         loop: Any = None
         while True:
             with p._mutex:
-                if p._qsize():
-                    item = p._get()
-                    pw = p._take_next(p._putters)
+                if p._qsize_f():
+                    item = p._get_f()
+                    pw = p._take_next(p._putters) if p._putters else None if p._putters else None
                     break
                 if p._is_shutdown:
                     raise AsyncQueueShutDown
