@@ -960,3 +960,19 @@ def test_queue_dropped_with_waiters_of_a_closed_loop_is_collected(tsq, flavour):
     for _ in range(3):
         gc.collect()
     assert [r() for r in refs] == [None, None]
+
+
+def test_docs_example_runs():
+    """docs/threadsafe-queue.md's example (the python block after <!-- example -->)."""
+    import pathlib
+    import subprocess
+
+    doc = pathlib.Path(__file__).resolve().parent.parent / "docs" / "threadsafe-queue.md"
+    if not doc.exists():
+        pytest.skip("docs/ not beside the tests")
+    text = doc.read_text()
+    block = text.split("<!-- example -->", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    out = subprocess.run(
+        [sys.executable, "-c", block], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout == "55\n"
