@@ -41,6 +41,7 @@ def main(path: str, cp: str) -> int:
     wanted = {
         "asynclocks/__init__.py",
         "asynclocks/py.typed",
+        "asynclocks/__init__.pyi",
         "asynclocks/_core.pyi",
         f"asynclocks-{version}.dist-info/licenses/LICENSE",
     }

@@ -122,7 +122,7 @@ def load_floor() -> types.ModuleType:
 
 
 def floor_namespace(module: types.ModuleType) -> types.SimpleNamespace:
-    """Wrap the floor types as a namespace of "classes" for :mod:`asynclocks._bench`.
+    """Wrap the floor types as a namespace of "classes" for :mod:`asynclocks._bench.runner`.
 
     ``Lock`` and ``Semaphore`` are ``Floor``, which never waits: in the
     contended Semaphore workload it does strictly less than any semaphore

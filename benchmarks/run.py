@@ -1,9 +1,11 @@
 """Full benchmark harness: stdlib asyncio vs asynclocks vs the C floor, per event loop.
 
 Run from the repository root as ``python -m benchmarks`` or ``python benchmarks/run.py``.
-The workloads and the runner are :mod:`asynclocks._bench`; this script adds the
-floor (``floor.c``, built at run time), uvloop, the contended workloads, the
-report tables and ``--json``. See ``benchmarks/README.md``.
+The workloads, the runner and the tables are :mod:`asynclocks._bench` (its
+modules ``workloads``, ``runner`` and ``report``); this script adds the floor
+(``floor.c``, built at run time), uvloop, the contended workloads and
+``--json``. The stdlib column is asyncio's original classes, even under
+``ASYNCLOCKS_INSTALL=1``. See ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ except ImportError:  # not installed: use the source tree (no C extension unless
     sys.path.insert(0, str(_REPO / "python"))
     import asynclocks
 
-from asynclocks import _bench  # noqa: E402
+from asynclocks._bench import report, runner, workloads  # noqa: E402
 
 from benchmarks.floor import FloorUnavailable, floor_namespace, load_floor  # noqa: E402
 
@@ -72,16 +74,16 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def _implementations(use_floor: bool) -> tuple[list[_bench.Implementation], str | None]:
+def _implementations(use_floor: bool) -> tuple[list[runner.Implementation], str | None]:
     """stdlib, asynclocks and (if it builds) the floor; plus why the floor is missing."""
-    impls = _bench.default_implementations()
+    impls = runner.default_implementations()
     if not use_floor:
         return impls, "disabled (--no-floor)"
     try:
         module = load_floor()
     except FloorUnavailable as exc:
         return impls, str(exc)
-    impls.append(_bench.Implementation("floor", floor_namespace(module), floor=True))
+    impls.append(runner.Implementation("floor", floor_namespace(module), floor=True))
     return impls, None
 
 
@@ -94,14 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 11)
     wanted = ("asyncio", "uvloop") if args.loop == "both" else (args.loop,)
-    loops = _bench.loop_factories(wanted)
+    loops = runner.loop_factories(wanted)
     if args.loop == "uvloop" and not loops:
         print("uvloop is not installed", file=sys.stderr)
         return 2
 
     started = time.perf_counter()
     impls, floor_missing = _implementations(not args.no_floor)
-    info = _bench.machine_info()
+    info = report.machine_info()
     print(
         f"Python {info['python']} ({info['compiler']}), {info['platform']}, "
         f"{info['cpu_count']} CPUs"
@@ -113,23 +115,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if asynclocks.IMPLEMENTATION != "c":
         reason = f": {asynclocks.IMPORT_ERROR}" if asynclocks.IMPORT_ERROR else ""
         print(f"note: C extension not in use{reason}; stdlib and asynclocks are the same code")
+    if asynclocks.is_installed():
+        print("note: install() is active; the stdlib column is still asyncio's original classes")
     if floor_missing:
         print(f"note: floor unavailable: {floor_missing}")
     for name in wanted:
         if name not in loops:
             print(f"note: {name} not importable, skipped")
 
-    report: dict[str, Any] = {
+    document: dict[str, Any] = {
         "machine": info,
-        "method": {**_bench.method_info(rounds, args.quick), "floor": _floor_method()},
+        "method": {**runner.method_info(rounds, args.quick), "floor": _floor_method()},
         "floor_available": floor_missing is None,
+        "classes": report.classes_measured(impls, workloads.class_names()),
         "loops": {},
     }
     for loop_name, factory in loops.items():
         print(f"\n== {loop_name} ==", flush=True)
-        results = _bench.run_workloads(
+        results = runner.run_workloads(
             impls,
-            _bench.WORKLOADS,
+            workloads.WORKLOADS,
             loop_factory=factory,
             rounds=rounds,
             quick=args.quick,
@@ -137,20 +142,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         columns = [c for c in _COLUMNS if c[1] != "floor" or floor_missing is None]
         ratios = [r for r in _RATIOS if "floor" not in r[1:] or floor_missing is None]
-        print(_bench.format_results(results, columns, ratios))
-        report["loops"][loop_name] = _bench.results_to_json(results, _JSON_RATIOS)
+        print(report.format_results(results, columns, ratios))
+        document["loops"][loop_name] = report.results_to_json(results, _JSON_RATIOS)
 
-    sizes = _bench.measure_bytes(impls, count=500 if args.quick else 5_000)
-    report["bytes_per_object"] = sizes
+    sizes = runner.measure_bytes(impls, count=500 if args.quick else 5_000)
+    document["bytes_per_object"] = sizes
     print("\n== bytes per object (tracemalloc) ==")
-    print(_bench.format_bytes_table(sizes, ["stdlib", "asynclocks"]))
+    print(report.format_bytes_table(sizes, ["stdlib", "asynclocks"]))
     elapsed = time.perf_counter() - started
-    report["seconds"] = elapsed
+    document["seconds"] = elapsed
     print(f"\n({elapsed:.1f} s)")
 
     if args.json:
         path = Path(args.json)
-        path.write_text(json.dumps(report, indent=2) + "\n")
+        path.write_text(json.dumps(document, indent=2) + "\n")
         print(f"wrote {path}")
     return 0
 

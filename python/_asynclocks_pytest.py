@@ -12,10 +12,18 @@ module is imported, after the modules of the other installed plugins were
 imported (an object such a module creates at import time stays asyncio's; set
 ``ASYNCLOCKS_INSTALL=1`` instead to install at interpreter start-up).
 :func:`asynclocks.uninstall` runs when pytest unconfigures.
+
+The report header says so whenever asynclocks' classes are in place in
+asyncio, however they got there (``--asynclocks``, ``ASYNCLOCKS_INSTALL=1``, a
+``conftest.py`` calling :func:`asynclocks.install`); with ``--asynclocks`` it
+also says when they are not. It looks asynclocks up in :data:`sys.modules`
+only: install() cannot have run unless asynclocks was imported.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import pytest
@@ -49,15 +57,24 @@ def pytest_load_initial_conftests(
 
 
 def pytest_report_header(config: pytest.Config) -> Any:
-    if not config.getoption("asynclocks", False):
+    asked = bool(config.getoption("asynclocks", False))
+    module = sys.modules.get("asynclocks")  # never imported here without --asynclocks
+    if module is None and not asked:
         return None
     import asynclocks
 
-    state = (
-        "installed in place of asyncio's classes"
-        if asynclocks.is_installed()
-        else f"not installed (IMPLEMENTATION={asynclocks.IMPLEMENTATION!r})"
-    )
+    if asynclocks.is_installed():
+        if _installed_here:
+            how = "--asynclocks"
+        elif os.environ.get("ASYNCLOCKS_INSTALL", "") not in ("", "0"):
+            how = f"ASYNCLOCKS_INSTALL={os.environ['ASYNCLOCKS_INSTALL']}"
+        else:
+            how = "asynclocks.install()"
+        state = f"installed in place of asyncio's classes ({how})"
+    elif asked:
+        state = f"not installed (IMPLEMENTATION={asynclocks.IMPLEMENTATION!r})"
+    else:
+        return None
     return f"asynclocks {asynclocks.__version__}: {state}"
 
 

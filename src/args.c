@@ -1,5 +1,7 @@
 /* Argument checking, with the messages of the stdlib's Python signatures. */
-#include "asynclocks.h"
+#include "args.h"
+
+#include "repr.h"
 
 /* ------------------------------------------------------------------ */
 /* Methods. */

@@ -1,6 +1,8 @@
-/* Argument checking (args.c). Included by asynclocks.h. */
+/* Argument checking (args.c). */
 #ifndef ASYNCLOCKS_ARGS_H
 #define ASYNCLOCKS_ARGS_H
+
+#include "compat.h"
 
 /* Check the arguments of __aexit__(exc_type, exc, tb) as Python would.
  * 0 or -1 with TypeError. */

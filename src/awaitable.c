@@ -9,12 +9,36 @@
  * throw() delivers an exception at the suspension point, so the step runs
  * the same clean-up as the stdlib's `except`/`finally` blocks; close() and
  * finalization throw GeneratorExit, as for a coroutine. */
-#include "asynclocks.h"
+#include "awaitable.h"
 
-#ifdef Py_TPFLAGS_HAVE_AM_SEND /* 3.10 only: from 3.11 am_send is always read */
-#define AL_TPFLAGS_HAVE_AM_SEND Py_TPFLAGS_HAVE_AM_SEND
-#else
-#define AL_TPFLAGS_HAVE_AM_SEND 0
+#include "calls.h"
+#include "exceptions.h"
+
+#if AL_PY312
+/* Clear what code that got hold of the shared StopIteration(True) may have
+ * attached to it (see set_stop). */
+static AL_NOINLINE void
+reset_stop_true(PyBaseExceptionObject *e)
+{
+    Py_CLEAR(e->traceback);
+    Py_CLEAR(e->context);
+    Py_CLEAR(e->cause);
+    e->suppress_context = 0;
+}
+
+/* Raise the module's one StopIteration(True), reset first if needed. */
+static inline void
+raise_stop_true(AlState *st)
+{
+    PyBaseExceptionObject *e = (PyBaseExceptionObject *)st->stop_true;
+    assert(e != NULL);
+    if (e->traceback != NULL || e->context != NULL || e->cause != NULL || e->suppress_context) {
+        /* The interpreter attaches nothing on the shared path; a C caller
+         * that let the instance go further may have. */
+        reset_stop_true(e);
+    }
+    PyErr_SetRaisedException(Py_NewRef((PyObject *)e));
+}
 #endif
 
 /* Set StopIteration carrying value (stolen). With silent_none, None is
@@ -38,17 +62,8 @@ set_stop(AlState *st, PyObject *value, int silent_none, int shared)
     }
 #if AL_PY312
     if (shared && value == Py_True && st->stop_true != NULL) {
-        /* The interpreter attaches nothing on that path; reset anyway, in
-         * case a C caller let it go further. */
-        PyBaseExceptionObject *e = (PyBaseExceptionObject *)st->stop_true;
         Py_DECREF(value);
-        if (e->traceback != NULL || e->context != NULL || e->cause != NULL) {
-            Py_CLEAR(e->traceback);
-            Py_CLEAR(e->context);
-            Py_CLEAR(e->cause);
-        }
-        e->suppress_context = 0;
-        PyErr_SetRaisedException(Py_NewRef(st->stop_true));
+        raise_stop_true(st);
         return;
     }
 #else
@@ -83,6 +98,7 @@ static PySendResult
 send_to_sub(AlState *st, AlAwaitable *aw, PyObject *value, PyObject **out)
 {
     PyObject *sub = aw->sub;
+    assert(sub != NULL && aw->running);
     *out = NULL;
     if (Py_IS_TYPE(sub, st->Awaitable_Type)) {
         return aw_run((AlAwaitable *)sub, value, out);
@@ -121,6 +137,7 @@ send_to_sub(AlState *st, AlAwaitable *aw, PyObject *value, PyObject **out)
 static AwStep
 resume_after_sub(AlAwaitable *aw, PySendResult r, PyObject *out, PyObject **result)
 {
+    assert(aw->sub != NULL && r != PYGEN_NEXT && (r != PYGEN_RETURN || out != NULL));
     Py_CLEAR(aw->sub);
     if (r != PYGEN_RETURN) {
         return aw->step(aw, NULL, result);
@@ -151,7 +168,10 @@ aw_continue(AlAwaitable *aw, AwStep s, PyObject **result)
 {
     AlState *st = aw->st;
     for (;;) {
-        if (s == AW_YIELD) {
+        assert(s >= AW_ERROR && s <= AW_AWAIT_SUB);
+        assert(aw->status == AW_ACTIVE && aw->running);
+        if (s == AW_AWAIT_FUT) {
+            assert(aw->fut != NULL && aw->sub == NULL);
             /* `await fut`: delegate to fut.__await__(), as the interpreter
              * does. For asyncio's C Future its iterator marks the future
              * blocking and yields it, then returns its result or raises, all
@@ -162,7 +182,8 @@ aw_continue(AlAwaitable *aw, AwStep s, PyObject **result)
             }
             continue;
         }
-        if (s == AW_AWAIT) {
+        if (s == AW_AWAIT_SUB) {
+            assert(aw->sub != NULL);
             PyObject *out;
             PySendResult r = send_to_sub(st, aw, Py_None, &out);
             if (r == PYGEN_NEXT) {
@@ -177,8 +198,10 @@ aw_continue(AlAwaitable *aw, AwStep s, PyObject **result)
     }
     aw_finish(aw);
     if (s == AW_RETURN) {
+        assert(*result != NULL);
         return PYGEN_RETURN;
     }
+    assert(PyErr_Occurred());
     if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
         /* As PEP 479 does for a coroutine body. */
         PyObject *exc = al_fetch_exc();
@@ -208,6 +231,7 @@ aw_start_rest(AlAwaitable *aw, AwStep s, PyObject **result)
 static inline PySendResult
 aw_start(AlAwaitable *aw, PyObject **result)
 {
+    assert(aw->status == AW_FRESH && !aw->running && aw->owner != NULL);
     aw->status = AW_ACTIVE;
     aw->running = 1;
     AwStep s = aw->step(aw, Py_None, result);
@@ -315,7 +339,7 @@ aw_new_alloc(AlState *st, PyObject *owner, AwStepFunc step, const char *name, Py
     aw->err = NULL;
     aw->ret = ret;
     aw->next = NULL;
-    aw->index = 0;
+    aw->u.word = 0;
     aw->state = 0;
     aw->status = AW_FRESH;
     aw->running = 0;
@@ -323,33 +347,6 @@ aw_new_alloc(AlState *st, PyObject *owner, AwStepFunc step, const char *name, Py
     aw->awaited = 0;
     PyObject_GC_Track(aw);
     return (PyObject *)aw;
-}
-
-int
-aw_create_waiter(AlAwaitable *aw, WaitQ **qp)
-{
-    AlState *st = aw->st;
-    PyObject *loop = al_get_loop(st, aw->owner, qp);
-    if (loop == NULL) {
-        return -1;
-    }
-    PyObject *fut = PyObject_VectorcallMethod(st->str_create_future, &loop,
-                                              1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-    Py_DECREF(loop);
-    if (fut == NULL) {
-        return -1;
-    }
-    Py_XSETREF(aw->fut, fut);
-    return 0;
-}
-
-int
-aw_make_waiter(AlAwaitable *aw, WaitQ **qp)
-{
-    if (aw_create_waiter(aw, qp) < 0) {
-        return -1;
-    }
-    return wq_append(qp, aw->fut);
 }
 
 /* 1 if o is a coroutine `await` takes as its own iterator: a native one, or
@@ -447,7 +444,7 @@ aw_await(AlAwaitable *aw, PyObject *o)
         }
     }
     Py_XSETREF(aw->sub, it);
-    return AW_AWAIT;
+    return AW_AWAIT_SUB;
 }
 
 AwStep
@@ -544,19 +541,6 @@ aw_am_send(PyObject *self, PyObject *arg, PyObject **result)
     return aw_run(aw, arg, result);
 }
 
-#if AL_PY312
-/* Clear what code that got hold of the shared StopIteration(True) may have
- * attached to it (see set_stop). */
-static AL_NOINLINE void
-reset_stop_true(PyBaseExceptionObject *e)
-{
-    Py_CLEAR(e->traceback);
-    Py_CLEAR(e->context);
-    Py_CLEAR(e->cause);
-    e->suppress_context = 0;
-}
-#endif
-
 static PyObject *
 aw_iternext(PyObject *self)
 {
@@ -577,12 +561,7 @@ aw_iternext(PyObject *self)
                 return NULL;
             }
             if (res == Py_True && shared) {
-                PyBaseExceptionObject *e = (PyBaseExceptionObject *)aw->st->stop_true;
-                if (e->traceback != NULL || e->context != NULL || e->cause != NULL ||
-                    e->suppress_context) {
-                    reset_stop_true(e);
-                }
-                PyErr_SetRaisedException(Py_NewRef((PyObject *)e));
+                raise_stop_true(aw->st);
                 return NULL;
             }
         }
@@ -882,6 +861,8 @@ aw_dealloc(PyObject *self)
         st->numfree < AL_FREELIST_MAX) {
         /* Recycle: the list takes the object over with one reference; it
          * stays tracked (its fields are all cleared, its type is kept). */
+        assert(Py_REFCNT(self) == 0 && aw->owner == NULL && aw->fut == NULL && aw->sub == NULL &&
+               aw->arg == NULL && aw->err == NULL && aw->next == NULL);
         Py_SET_REFCNT(self, 1);
         aw->next = st->freelist;
         st->freelist = aw;
@@ -994,3 +975,29 @@ PyType_Spec al_awaitable_spec = {
              Py_TPFLAGS_DISALLOW_INSTANTIATION,
     .slots = aw_slots,
 };
+
+/* ------------------------------------------------------------------ */
+/* The module's freelist. */
+
+int
+aw_freelist_traverse(AlState *st, visitproc visit, void *arg)
+{
+    for (AlAwaitable *aw = st->freelist; aw != NULL; aw = aw->next) {
+        Py_VISIT(aw); /* the list owns one reference to each */
+    }
+    return 0;
+}
+
+void
+aw_freelist_clear(AlState *st)
+{
+    st->closing = 1;
+    while (st->freelist != NULL) {
+        AlAwaitable *aw = st->freelist;
+        st->freelist = aw->next;
+        st->numfree--;
+        aw->next = NULL;
+        Py_DECREF(aw);
+    }
+    assert(st->numfree == 0);
+}

@@ -1,5 +1,15 @@
 /* asyncio.Barrier (3.11+) in C, over an internal Condition of ours. */
-#include "asynclocks.h"
+#include "barrier.h"
+
+#include "args.h"
+#include "awaitable.h"
+#include "condition.h"
+#include "exceptions.h"
+#include "lock.h"
+#include "repr.h"
+#include "state.h"
+#include "waitbase.h"
+#include "waitq.h"
 
 enum { B_FILLING = 0, B_DRAINING = 1, B_RESETTING = 2, B_BROKEN = 3 };
 
@@ -39,7 +49,7 @@ barrier_leave(AlAwaitable *aw, int ok, PyObject **result)
         al_restore_exc(exc);
         return AW_ERROR;
     }
-    *result = PyLong_FromSsize_t(aw->index);
+    *result = PyLong_FromSsize_t(aw->u.barrier_index);
     return *result ? AW_RETURN : AW_ERROR;
 }
 
@@ -128,9 +138,9 @@ barrier_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         PyErr_SetString(PyExc_OverflowError, "too many tasks waiting on the barrier");
         return barrier_leave(aw, 0, result);
     }
-    aw->index = self->count;
+    aw->u.barrier_index = self->count;
     self->count++;
-    int last = is_last(self, aw->index);
+    int last = is_last(self, aw->u.barrier_index);
     if (last < 0) {
         return barrier_finally(aw, 0, result);
     }
@@ -157,7 +167,7 @@ wait_phase:
 }
 
 /* reset() and abort(): `async with self._cond:` around a state change;
- * aw->index is the target: B_RESETTING for reset, B_BROKEN for abort. */
+ * aw->u.barrier_target is the target: B_RESETTING for reset, B_BROKEN for abort. */
 static AwStep
 barrier_change_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 {
@@ -170,7 +180,7 @@ barrier_change_step(AlAwaitable *aw, PyObject *value, PyObject **result)
     if (value == NULL) {
         return AW_ERROR;
     }
-    if (aw->index == B_BROKEN) {
+    if (aw->u.barrier_target == B_BROKEN) {
         self->state = B_BROKEN;
     }
     else if (self->count > 0) {
@@ -213,7 +223,7 @@ barrier_change(PyObject *self, Py_ssize_t nargs, PyObject *kwnames, const char *
     }
     PyObject *aw = aw_new(al_state_fast(self), self, barrier_change_step, name, Py_None);
     if (aw != NULL) {
-        ((AlAwaitable *)aw)->index = target;
+        ((AlAwaitable *)aw)->u.barrier_target = target;
     }
     return aw;
 }

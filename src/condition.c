@@ -4,7 +4,17 @@
  * __aenter__/__aexit__/wait() go through the lock's own methods; the C path
  * is taken only for our exact Lock, any other lock object is called through
  * its Python methods (an asyncio.Lock works). */
-#include "asynclocks.h"
+#include "condition.h"
+
+#include "args.h"
+#include "awaitable.h"
+#include "calls.h"
+#include "exceptions.h"
+#include "future.h"
+#include "lock.h"
+#include "repr.h"
+#include "waitbase.h"
+#include "waitq.h"
 
 static int
 is_our_lock(AlState *st, PyObject *lock)
@@ -195,7 +205,12 @@ cond_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         }
 #if AL_PY313
         /* fut = self._get_loop().create_future(); self.release() */
-        if (aw_create_waiter(aw, &self->waiters) < 0 || cond_release(st, self) < 0) {
+        PyObject *fut = wq_new_future(st, aw->owner, &self->waiters);
+        if (fut == NULL) {
+            return AW_ERROR;
+        }
+        Py_XSETREF(aw->fut, fut);
+        if (cond_release(st, self) < 0) {
             return AW_ERROR;
         }
         if (wq_append(&self->waiters, aw->fut) < 0) {
@@ -207,15 +222,18 @@ cond_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         if (cond_release(st, self) < 0) {
             return AW_ERROR;
         }
-        if (aw_make_waiter(aw, &self->waiters) < 0) {
+        PyObject *fut = wq_new_waiter(st, aw->owner, &self->waiters);
+        if (fut == NULL) {
             aw->err = al_fetch_exc();
             return cond_wait_reacquire(aw);
         }
+        Py_XSETREF(aw->fut, fut);
 #endif
         aw->state = CW_WAIT;
-        return AW_YIELD;
+        return AW_AWAIT_FUT;
     }
     case CW_WAIT:
+        assert(aw->fut != NULL);
         (void)wq_remove(self->waiters, aw->fut);
         Py_CLEAR(aw->fut);
         if (value == NULL) {
@@ -236,7 +254,7 @@ cond_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
             Py_XSETREF(aw->arg, exc);
 #else
             Py_DECREF(exc);
-            aw->index = 1;
+            aw->u.cancelled = 1;
 #endif
             return cond_wait_reacquire(aw);
         }
@@ -250,7 +268,7 @@ cond_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
             return cond_wait_fail(aw);
         }
 #else
-        if (aw->index) {
+        if (aw->u.cancelled) {
             PyErr_SetNone(st->CancelledError);
             al_chain_context(aw->err);
             aw->err = NULL;
@@ -494,7 +512,7 @@ cond_repr(PyObject *op)
     if (locked < 0) {
         return NULL;
     }
-    return al_state_repr(op, locked ? "locked" : "unlocked", self->waiters);
+    return al_state_repr(op, locked ? "locked" : "unlocked", wq_len(self->waiters));
 }
 
 /* Install `lock` (None: a new Lock); foreign locks must have the three

@@ -11,7 +11,9 @@
  * inspect.iscoroutinefunction() is True, inspect.signature() is the
  * stdlib's, and unittest.mock's autospec makes AsyncMocks. __get__ on an
  * instance returns a types.MethodType, as a function's does. */
-#include "asynclocks.h"
+#include "coromethod.h"
+
+#include "args.h"
 
 typedef PyObject *(*AlFastKw)(PyObject *, PyObject *const *, Py_ssize_t, PyObject *);
 

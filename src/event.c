@@ -1,22 +1,33 @@
 /* asyncio.Event in C. */
-#include "asynclocks.h"
+#include "event.h"
+
+#include "args.h"
+#include "awaitable.h"
+#include "future.h"
+#include "repr.h"
+#include "waitbase.h"
+#include "waitq.h"
 
 /* Body of Event.wait(). */
 static AwStep
 event_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
 {
     EventObject *self = (EventObject *)aw->owner;
+    AlState *st = aw->st;
     if (aw->state == 0) {
         if (self->value) {
             *result = Py_NewRef(Py_True);
             return AW_RETURN;
         }
-        if (aw_make_waiter(aw, &self->waiters) < 0) {
+        PyObject *fut = wq_new_waiter(st, aw->owner, &self->waiters);
+        if (fut == NULL) {
             return AW_ERROR;
         }
+        Py_XSETREF(aw->fut, fut);
         aw->state = 1;
-        return AW_YIELD;
+        return AW_AWAIT_FUT;
     }
+    assert(aw->state == 1 && aw->fut != NULL);
     (void)wq_remove(self->waiters, aw->fut);
     if (value == NULL) {
         return AW_ERROR;
@@ -89,7 +100,7 @@ static PyObject *
 event_repr(PyObject *self)
 {
     EventObject *ev = (EventObject *)self;
-    return al_state_repr(self, ev->value ? "set" : "unset", ev->waiters);
+    return al_state_repr(self, ev->value ? "set" : "unset", wq_len(ev->waiters));
 }
 
 static PyObject *

@@ -1,5 +1,5 @@
 /* Exception helpers: fetch, restore, context chaining, optional getattr. */
-#include "asynclocks.h"
+#include "exceptions.h"
 
 /* ------------------------------------------------------------------ */
 /* Exceptions. */

@@ -1,6 +1,8 @@
-/* Exception helpers (exceptions.c). Included by asynclocks.h. */
+/* Exception helpers (exceptions.c). */
 #ifndef ASYNCLOCKS_EXCEPTIONS_H
 #define ASYNCLOCKS_EXCEPTIONS_H
+
+#include "compat.h"
 
 /* Take the current exception (normalized, new reference); clears it. */
 PyObject *al_fetch_exc(void);

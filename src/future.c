@@ -1,32 +1,8 @@
-/* Calls on futures and method calls with a truth result. */
-#include "asynclocks.h"
+/* Calls on futures: done(), cancelled(), set_result(), without a method
+ * lookup on asyncio's own C Future. */
+#include "future.h"
 
-/* ------------------------------------------------------------------ */
-/* Method calls. */
-
-PyObject *
-al_call_method0(PyObject *obj, PyObject *name)
-{
-    return PyObject_VectorcallMethod(name, &obj, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-}
-
-/* bool(r) for a call's result r (stolen, may be NULL): 1, 0 or -1. */
-static int
-take_bool(PyObject *r)
-{
-    if (r == NULL) {
-        return -1;
-    }
-    int b = r == Py_True ? 1 : r == Py_False ? 0 : PyObject_IsTrue(r);
-    Py_DECREF(r);
-    return b;
-}
-
-int
-al_call_bool(PyObject *obj, PyObject *name)
-{
-    return take_bool(al_call_method0(obj, name));
-}
+#include "calls.h"
 
 #if AL_PY313
 /* visitproc that records that it was called. */
@@ -83,7 +59,7 @@ fut_call(AlState *st, PyObject *cached, PyObject *name, PyObject *const *args, s
 static int
 fut_bool(AlState *st, PyObject *fut, PyObject *cached, PyObject *name)
 {
-    return take_bool(fut_call(st, cached, name, &fut, 1));
+    return al_take_bool(fut_call(st, cached, name, &fut, 1));
 }
 
 int
@@ -138,23 +114,4 @@ al_fut_set_result_if_pending(AlState *st, PyObject *fut, PyObject *value)
         return done < 0 ? -1 : 0;
     }
     return al_fut_set_result(st, fut, value) < 0 ? -1 : 1;
-}
-
-int
-al_all_cancelled(AlState *st, WaitQ **qp)
-{
-    /* Beware: cancelled() of a foreign future can run Python code that
-     * changes the queue; re-read it on each step. */
-    for (Py_ssize_t i = 0; i < wq_len(*qp); i++) {
-        PyObject *fut = wq_item(*qp, i);
-        if (fut == NULL) {
-            return -1;
-        }
-        int c = al_fut_cancelled(st, fut);
-        Py_DECREF(fut);
-        if (c <= 0) {
-            return c;
-        }
-    }
-    return 1;
 }

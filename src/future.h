@@ -1,6 +1,8 @@
-/* Calls on futures and truth-valued method calls (future.c). Included by asynclocks.h. */
+/* Calls on futures (future.c). */
 #ifndef ASYNCLOCKS_FUTURE_H
 #define ASYNCLOCKS_FUTURE_H
+
+#include "state.h"
 
 /* fut.done() / fut.cancelled(): 1, 0, or -1 on error. */
 int al_fut_done(AlState *st, PyObject *fut);
@@ -13,11 +15,5 @@ int al_fut_set_result(AlState *st, PyObject *fut, PyObject *value);
  * waiters are rarely done already (Event.set, Lock's wake-up), not where
  * woken waiters pile up at the front (Condition, Semaphore). */
 int al_fut_set_result_if_pending(AlState *st, PyObject *fut, PyObject *value);
-/* Call obj.name() with no argument: new reference or NULL. */
-PyObject *al_call_method0(PyObject *obj, PyObject *name);
-/* bool(obj.name()): 1, 0 or -1 on error. */
-int al_call_bool(PyObject *obj, PyObject *name);
-/* 1 if every future in q is cancelled (or q is empty), 0 if not, -1 error. */
-int al_all_cancelled(AlState *st, WaitQ **qp);
 
 #endif

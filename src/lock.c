@@ -1,5 +1,13 @@
 /* asyncio.Lock in C. */
-#include "asynclocks.h"
+#include "lock.h"
+
+#include "args.h"
+#include "awaitable.h"
+#include "exceptions.h"
+#include "future.h"
+#include "repr.h"
+#include "waitbase.h"
+#include "waitq.h"
 
 /* Ensure the first waiter will wake up (stdlib Lock._wake_up_first).
  * 0 or -1. Beware: set_result() schedules callbacks through the loop, which
@@ -42,7 +50,7 @@ lock_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         if (!self->locked) {
             int free = 1;
             if (wq_len(self->waiters) > 0) {
-                free = al_all_cancelled(st, &self->waiters);
+                free = wq_all_cancelled(st, self->waiters);
                 if (free < 0) {
                     return AW_ERROR;
                 }
@@ -53,14 +61,17 @@ lock_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
                 return AW_RETURN;
             }
         }
-        if (aw_make_waiter(aw, &self->waiters) < 0) {
+        PyObject *fut = wq_new_waiter(st, aw->owner, &self->waiters);
+        if (fut == NULL) {
             return AW_ERROR;
         }
+        Py_XSETREF(aw->fut, fut);
         aw->state = 1;
-        return AW_YIELD;
+        return AW_AWAIT_FUT;
     }
 
     /* Resumed from `await fut`: the finally clause, then the except. */
+    assert(aw->state == 1 && aw->fut != NULL);
     (void)wq_remove(self->waiters, aw->fut);
     if (value == NULL) {
         if (PyErr_ExceptionMatches(st->CancelledError) && !self->locked) {
@@ -155,7 +166,7 @@ static PyObject *
 lock_repr(PyObject *self)
 {
     LockObject *lk = (LockObject *)self;
-    return al_state_repr(self, lk->locked ? "locked" : "unlocked", lk->waiters);
+    return al_state_repr(self, lk->locked ? "locked" : "unlocked", wq_len(lk->waiters));
 }
 
 static PyObject *

@@ -1,7 +1,20 @@
-/* asynclocks._core: module definition, state and initialisation
- * (multi-phase init, one state per module object). */
-#include "asynclocks.h"
-#include "threadsafe.h"
+/* asynclocks._core: module definition and initialisation (multi-phase
+ * init, one AlState per module object). module_exec runs three steps:
+ * intern the strings; import from the stdlib and probe the interpreter;
+ * create the types. */
+#include "state.h"
+
+#include "awaitable.h"
+#include "barrier.h"
+#include "condition.h"
+#include "coromethod.h"
+#include "event.h"
+#include "lock.h"
+#include "semaphore.h"
+#include "tsevent.h"
+#include "tsflag.h"
+#include "tswait.h"
+#include "waitbase.h"
 
 /* Check that asyncio's class `base` has an instance layout our types can
  * extend with AL_OBJECT_HEAD: no items, and nothing in the object beyond
@@ -49,43 +62,48 @@ use_plain_layout(PyTypeObject *t)
     PyType_Modified(t);
 }
 
-/* Create the type of `spec` with `bases` (a type, a tuple or NULL), store
- * it in *slot and, unless it is the awaitable, export it. The spec's name is
- * "asynclocks.<Name>" (__module__ 'asynclocks'); tp_name is then trimmed to
- * the bare class name, as asyncio's classes' is, so that interpreter
- * messages say 'Lock' (it points into the same string). 0 or -1. */
+/* How add_type() treats a type. */
+enum {
+    AL_TYPE_EXPORT = 1,       /* add it to the module under its bare name */
+    AL_TYPE_PLAIN_LAYOUT = 2, /* instances start with AL_OBJECT_HEAD (use_plain_layout) */
+    AL_TYPE_METHODS = 4,      /* function-like methods (al_install_coroutine_methods) */
+    AL_TYPE_PUBLIC = AL_TYPE_EXPORT | AL_TYPE_METHODS,
+};
+
+/* Create the type of `spec` with `bases` (a type, a tuple or NULL) and store
+ * it in *slot. A public type's spec name is "<module>.<Name>" (its
+ * __module__); tp_name is then trimmed to the bare class name, as asyncio's
+ * classes' is, so that interpreter messages say 'Lock' (it points into the
+ * same string), its methods become function-like (coromethod.c) and it is
+ * exported. 0 or -1. */
 static int
-add_type(PyObject *module, PyType_Spec *spec, PyObject *bases, PyTypeObject **slot)
+add_type(PyObject *module, PyType_Spec *spec, PyObject *bases, PyTypeObject **slot, int how)
 {
     PyObject *tp = PyType_FromModuleAndSpec(module, spec, bases);
     if (tp == NULL) {
         return -1;
     }
     *slot = (PyTypeObject *)tp;
-    if (spec == &al_awaitable_spec) {
-        return 0; /* not exported */
-    }
     PyTypeObject *t = (PyTypeObject *)tp;
     if (t->tp_basicsize != spec->basicsize) {
         PyErr_Format(PyExc_ImportError, "asynclocks: %s did not get its instance size", spec->name);
         return -1;
     }
+    if (!(how & AL_TYPE_EXPORT)) {
+        return 0;
+    }
     const char *dot = strrchr(t->tp_name, '.');
     if (dot != NULL) {
         t->tp_name = dot + 1;
     }
-    use_plain_layout(t);
-    if (al_install_coroutine_methods(PyModule_GetState(module), t, spec) < 0) {
+    if (how & AL_TYPE_PLAIN_LAYOUT) {
+        use_plain_layout(t);
+    }
+    if ((how & AL_TYPE_METHODS) &&
+        al_install_coroutine_methods(PyModule_GetState(module), t, spec) < 0) {
         return -1;
     }
     return PyModule_AddObjectRef(module, t->tp_name, tp);
-}
-
-static int
-intern(PyObject **slot, const char *s)
-{
-    *slot = PyUnicode_InternFromString(s);
-    return *slot == NULL ? -1 : 0;
 }
 
 /* Cache asyncio's C Future type and its methods (see AlState). 0 or -1; the
@@ -136,148 +154,53 @@ cache_cfuture(AlState *st)
     return 0;
 }
 
-/* Python run once at import time to learn what the running interpreter and
- * stdlib do where patch releases differ, rather than trusting a table of
- * versions: asyncio's Barrier(0) message; the TypeErrors of `await x` (turned
- * into templates: the probe types' names become markers, see fmt); and
- * whether throw() into a finished or running coroutine reports that state
- * before it checks its argument (3.15). */
-static const char probe_src[] =
-  "import asyncio.locks\n"
-  "def _qual(t):\n"
-  "    n = getattr(t, '__fully_qualified_name__', None)\n"
-  "    if n is None:\n"
-  "        m = t.__module__\n"
-  "        n = t.__qualname__ if m in ('builtins', '__main__') else m + '.' + t.__qualname__\n"
-  "    return n\n"
-  "def _marks(types):\n"
-  "    for i, t in enumerate(types):\n"
-  "        yield _qual(t), '\\0F%d\\0' % i\n"
-  "        yield t.__qualname__, '\\0Q%d\\0' % i\n"
-  "        yield t.__name__, '\\0T%d\\0' % i\n"
-  "def fmt(msg, t0, n0, t1, n1):\n"
-  "    for i, (t, n) in enumerate(((t0, n0), (t1, n1))):\n"
-  "        if t is not None:\n"
-  "            msg = msg.replace('\\0F%d\\0' % i, _qual(t))\n"
-  "            msg = msg.replace('\\0Q%d\\0' % i, t.__qualname__)\n"
-  "            msg = msg.replace('\\0T%d\\0' % i, n)\n"
-  "    return msg\n"
-  "def _probe_type(name, ns):\n"
-  "    t = type(name, (), ns)\n"
-  "    t.__module__ = '_alprobe_m'\n"
-  "    t.__qualname__ = '_alprobe_q.' + name\n"
-  "    return t\n"
-  "async def _await(x):\n"
-  "    await x\n"
-  "async def _empty():\n"
-  "    pass\n"
-  "def _await_msg(obj, types):\n"
-  "    c = _await(obj)\n"
-  "    try:\n"
-  "        c.send(None)\n"
-  "    except TypeError as e:\n"
-  "        msg = str(e)\n"
-  "    else:\n"
-  "        return None\n"
-  "    finally:\n"
-  "        c.close()\n"
-  "    for name, mark in _marks(types):\n"
-  "        msg = msg.replace(name, mark)\n"
-  "    return msg\n"
-  "def _probe():\n"
-  "    r = _probe_type('ALPROBER', {})\n"
-  "    na = _probe_type('ALPROBEN', {})\n"
-  "    ni = _probe_type('ALPROBEI', {'__await__': lambda self: r()})\n"
-  "    co = _empty()\n"
-  "    cc = _probe_type('ALPROBEC', {'__await__': lambda self: co})\n"
-  "    msgs = (_await_msg(na(), [na]), _await_msg(ni(), [ni, r]), _await_msg(cc(), [cc]))\n"
-  "    co.close()\n"
-  "    done = _empty()\n"
-  "    done.close()\n"
-  "    try:\n"
-  "        done.throw(1)\n"
-  "    except RuntimeError:\n"
-  "        done_first = True\n"
-  "    except TypeError:\n"
-  "        done_first = False\n"
-  "    box = []\n"
-  "    async def selfthrow():\n"
-  "        try:\n"
-  "            box[0].throw(1)\n"
-  "        except ValueError:\n"
-  "            return True\n"
-  "        except TypeError:\n"
-  "            return False\n"
-  "    c = selfthrow()\n"
-  "    box.append(c)\n"
-  "    try:\n"
-  "        c.send(None)\n"
-  "    except StopIteration as e:\n"
-  "        running_first = e.value\n"
-  "    box.clear()\n"
-  "    barrier = None\n"
-  "    if hasattr(asyncio.locks, 'Barrier'):\n"
-  "        try:\n"
-  "            asyncio.locks.Barrier(0)\n"
-  "        except ValueError as e:\n"
-  "            barrier = str(e)\n"
-  "    return (barrier, msgs, bool(done_first), bool(running_first))\n"
-  "RESULT = _probe()\n";
-
-/* Run probe_src and fill the AlState fields it decides. 0 or -1. */
+/* Part of step 2: run asynclocks._probe (the package's Python module that asks the
+ * running interpreter and stdlib what they do where patch releases differ)
+ * and keep what it decided. 0 or -1. */
 static int
-run_probe(AlState *st)
+read_probe(AlState *st)
 {
-    PyObject *globals = NULL, *code = NULL, *r = NULL, *builtins = NULL;
+    PyObject *probe = PyImport_ImportModule("asynclocks._probe");
+    if (probe == NULL) {
+        return -1;
+    }
     int rc = -1;
-    globals = PyDict_New();
-    builtins = PyImport_ImportModule("builtins");
-    if (globals == NULL || builtins == NULL ||
-        PyDict_SetItemString(globals, "__builtins__", builtins) < 0) {
+    PyObject *barrier = PyObject_GetAttrString(probe, "BARRIER_MSG");
+    PyObject *msgs = PyObject_GetAttrString(probe, "AWAIT_MSGS");
+    PyObject *done_first = PyObject_GetAttrString(probe, "THROW_DONE_FIRST");
+    PyObject *running_first = PyObject_GetAttrString(probe, "THROW_RUNNING_FIRST");
+    PyObject *nan_raises = PyObject_GetAttrString(probe, "NAN_TIMEOUT_RAISES");
+    PyObject *fmt = PyObject_GetAttrString(probe, "fmt");
+    if (barrier == NULL || msgs == NULL || done_first == NULL || running_first == NULL ||
+        nan_raises == NULL || fmt == NULL) {
         goto done;
     }
-    PyObject *name = PyUnicode_FromString("asynclocks._core.probe");
-    if (name == NULL || PyDict_SetItemString(globals, "__name__", name) < 0) {
-        Py_XDECREF(name);
-        goto done;
-    }
-    Py_DECREF(name);
-    code = Py_CompileString(probe_src, "<asynclocks._core probe>", Py_file_input);
-    if (code == NULL) {
-        goto done;
-    }
-    r = PyEval_EvalCode(code, globals, globals);
-    if (r == NULL) {
-        goto done;
-    }
-    /* Borrowed from globals. */
-    PyObject *res = PyDict_GetItemString(globals, "RESULT");
-    PyObject *fmt = PyDict_GetItemString(globals, "fmt");
-    PyObject *msgs;
-    if (res == NULL || fmt == NULL || !PyTuple_Check(res) || PyTuple_GET_SIZE(res) != 4 ||
-        !PyTuple_Check(msgs = PyTuple_GET_ITEM(res, 1)) || PyTuple_GET_SIZE(msgs) != 3) {
+    if (!PyTuple_Check(msgs) || PyTuple_GET_SIZE(msgs) != AL_AWMSG_N || !PyCallable_Check(fmt)) {
         PyErr_SetString(PyExc_SystemError, "asynclocks: import-time probe failed");
         goto done;
     }
-    PyObject *barrier = PyTuple_GET_ITEM(res, 0);
     if (PyUnicode_Check(barrier)) {
         st->barrier_msg = Py_NewRef(barrier);
     }
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < AL_AWMSG_N; i++) {
         PyObject *m = PyTuple_GET_ITEM(msgs, i);
         if (PyUnicode_Check(m)) {
             st->await_msg[i] = Py_NewRef(m);
         }
     }
     st->await_fmt = Py_NewRef(fmt);
-    st->throw_done_first = PyTuple_GET_ITEM(res, 2) == Py_True;
-    st->throw_running_first = PyTuple_GET_ITEM(res, 3) == Py_True;
+    st->throw_done_first = done_first == Py_True;
+    st->throw_running_first = running_first == Py_True;
+    st->ts_nan_raises = nan_raises == Py_True;
     rc = 0;
 done:
-    Py_XDECREF(r);
-    Py_XDECREF(code);
-    Py_XDECREF(builtins);
-    Py_XDECREF(globals); /* fmt keeps it alive (its __globals__) */
+    Py_XDECREF(barrier);
+    Py_XDECREF(msgs);
+    Py_XDECREF(done_first);
+    Py_XDECREF(running_first);
+    Py_XDECREF(nan_raises);
+    Py_XDECREF(fmt);
+    Py_DECREF(probe);
     return rc;
 }
 
@@ -314,75 +237,68 @@ require_gil(void)
 }
 #endif
 
+/* Step 2: import what the C code calls or raises from the stdlib, and
+ * probe the running interpreter. 0 or -1. */
 static int
-module_exec(PyObject *module)
+import_stdlib(AlState *st)
 {
-    AlState *st = PyModule_GetState(module);
-#ifdef Py_GIL_DISABLED
-    if (require_gil() < 0) {
-        return -1;
+    static const struct {
+        const char *module, *name;
+        size_t offset;
+        int from; /* first version (PY_VERSION_HEX) that has it */
+    } imports[] = {
+        { "asyncio.events", "_get_running_loop", offsetof(AlState, get_running_loop), 0 },
+        { "asyncio", "current_task", offsetof(AlState, current_task), 0 },
+        { "asyncio.exceptions", "CancelledError", offsetof(AlState, CancelledError), 0 },
+        { "asyncio.exceptions", "InvalidStateError", offsetof(AlState, InvalidStateError), 0 },
+        { "asyncio.exceptions", "BrokenBarrierError", offsetof(AlState, BrokenBarrierError),
+          0x030B0000 },
+        { "collections", "deque", offsetof(AlState, deque_type), 0 },
+    };
+    for (size_t i = 0; i < sizeof(imports) / sizeof(imports[0]); i++) {
+        if (PY_VERSION_HEX < imports[i].from) {
+            continue;
+        }
+        PyObject *mod = PyImport_ImportModule(imports[i].module);
+        if (mod == NULL) {
+            return -1;
+        }
+        PyObject *obj = PyObject_GetAttrString(mod, imports[i].name);
+        Py_DECREF(mod);
+        if (obj == NULL) {
+            return -1;
+        }
+        PyObject **slot = (PyObject **)((char *)st + imports[i].offset);
+        assert(*slot == NULL);
+        *slot = obj;
     }
-#endif
-    if (intern(&st->str_create_future, "create_future") < 0 || intern(&st->str_done, "done") < 0 ||
-        intern(&st->str_cancelled, "cancelled") < 0 ||
-        intern(&st->str_set_result, "set_result") < 0 || intern(&st->str_acquire, "acquire") < 0 ||
-        intern(&st->str_release, "release") < 0 || intern(&st->str_locked, "locked") < 0 ||
-        intern(&st->str_wait, "wait") < 0 || intern(&st->str_notify, "notify") < 0 ||
-        intern(&st->str_throw, "throw") < 0 || intern(&st->str_close, "close") < 0 ||
-        intern(&st->str_append, "append") < 0 || intern(&st->str_source, "source") < 0 ||
-        intern(&st->str_remove, "remove") < 0) {
-        return -1;
-    }
-
-    PyObject *events = PyImport_ImportModule("asyncio.events");
-    if (events == NULL) {
-        return -1;
-    }
-    st->get_running_loop = PyObject_GetAttrString(events, "_get_running_loop");
-    Py_DECREF(events);
-    if (st->get_running_loop == NULL) {
-        return -1;
-    }
-    PyObject *exceptions = PyImport_ImportModule("asyncio.exceptions");
-    if (exceptions == NULL) {
-        return -1;
-    }
-    st->CancelledError = PyObject_GetAttrString(exceptions, "CancelledError");
-    st->InvalidStateError = PyObject_GetAttrString(exceptions, "InvalidStateError");
-#if AL_PY311
-    st->BrokenBarrierError = PyObject_GetAttrString(exceptions, "BrokenBarrierError");
-#endif
-    Py_DECREF(exceptions);
-    if (st->CancelledError == NULL || st->InvalidStateError == NULL) {
-        return -1;
-    }
-#if AL_PY311
-    if (st->BrokenBarrierError == NULL) {
-        return -1;
-    }
-#endif
     if (cache_cfuture(st) < 0) {
         return -1;
     }
-    PyObject *collections = PyImport_ImportModule("collections");
-    if (collections == NULL) {
-        return -1;
-    }
-    st->deque_type = PyObject_GetAttrString(collections, "deque");
-    Py_DECREF(collections);
-    if (st->deque_type == NULL) {
-        return -1;
-    }
+    return read_probe(st);
+}
+
+/* Step 3: create our types (subclasses of the running interpreter's asyncio
+ * classes, and the thread-safe family), their objects and the wake-up
+ * callback. 0 or -1. */
+static int
+create_types(PyObject *module, AlState *st)
+{
     st->no_recycle = al_tracemalloc_tracing();
     st->stop_true = PyObject_CallOneArg(PyExc_StopIteration, Py_True);
     if (st->stop_true == NULL) {
         return -1;
     }
-    if (run_probe(st) < 0) {
+    PyObject *modname = PyModule_GetNameObject(module);
+    if (modname == NULL) {
+        return -1;
+    }
+    st->ts_wake = PyCFunction_NewEx(&tsw_wake_def, module, modname);
+    Py_DECREF(modname);
+    if (st->ts_wake == NULL) {
         return -1;
     }
 
-    /* Our classes subclass the running interpreter's asyncio classes. */
     PyObject *locks = PyImport_ImportModule("asyncio.locks");
     if (locks == NULL) {
         return -1;
@@ -393,6 +309,7 @@ module_exec(PyObject *module)
     PyObject *bases[6] = { NULL };
     int nbases = AL_PY311 ? 6 : 5;
     int rc = -1;
+    const int prim = AL_TYPE_PUBLIC | AL_TYPE_PLAIN_LAYOUT;
     for (int i = 0; i < nbases; i++) {
         bases[i] = PyObject_GetAttrString(locks, names[i]);
         if (bases[i] == NULL || check_base_layout(bases[i]) < 0) {
@@ -403,11 +320,11 @@ module_exec(PyObject *module)
     if (st->CoroMethod_Type == NULL) {
         goto done;
     }
-    if (add_type(module, &al_awaitable_spec, NULL, &st->Awaitable_Type) < 0 ||
-        add_type(module, &al_lock_spec, bases[0], &st->Lock_Type) < 0 ||
-        add_type(module, &al_event_spec, bases[1], &st->Event_Type) < 0 ||
-        add_type(module, &al_condition_spec, bases[2], &st->Condition_Type) < 0 ||
-        add_type(module, &al_semaphore_spec, bases[3], &st->Semaphore_Type) < 0) {
+    if (add_type(module, &al_awaitable_spec, NULL, &st->Awaitable_Type, 0) < 0 ||
+        add_type(module, &al_lock_spec, bases[0], &st->Lock_Type, prim) < 0 ||
+        add_type(module, &al_event_spec, bases[1], &st->Event_Type, prim) < 0 ||
+        add_type(module, &al_condition_spec, bases[2], &st->Condition_Type, prim) < 0 ||
+        add_type(module, &al_semaphore_spec, bases[3], &st->Semaphore_Type, prim) < 0) {
         goto done;
     }
     /* BoundedSemaphore(Semaphore, asyncio.BoundedSemaphore): MRO
@@ -417,17 +334,20 @@ module_exec(PyObject *module)
     if (bs_bases == NULL) {
         goto done;
     }
-    int bs_rc = add_type(module, &al_bounded_semaphore_spec, bs_bases, &st->BoundedSemaphore_Type);
+    int bs_rc =
+      add_type(module, &al_bounded_semaphore_spec, bs_bases, &st->BoundedSemaphore_Type, prim);
     Py_DECREF(bs_bases);
     if (bs_rc < 0) {
         goto done;
     }
 #if AL_PY311
-    if (add_type(module, &al_barrier_spec, bases[5], &st->Barrier_Type) < 0) {
+    if (add_type(module, &al_barrier_spec, bases[5], &st->Barrier_Type, prim) < 0) {
         goto done;
     }
 #endif
-    if (al_threadsafe_exec(module, st) < 0) {
+    /* No asyncio base: their own layout (TsObject), no instance __dict__. */
+    if (add_type(module, &al_tsflag_spec, NULL, &st->ThreadSafeFlag_Type, AL_TYPE_PUBLIC) < 0 ||
+        add_type(module, &al_tsevent_spec, NULL, &st->ThreadSafeEvent_Type, AL_TYPE_PUBLIC) < 0) {
         goto done;
     }
     rc = 0;
@@ -440,58 +360,29 @@ done:
 }
 
 static int
+module_exec(PyObject *module)
+{
+    AlState *st = PyModule_GetState(module);
+#ifdef Py_GIL_DISABLED
+    if (require_gil() < 0) {
+        return -1;
+    }
+#endif
+    if (al_state_intern_strings(st) < 0 || import_stdlib(st) < 0 || create_types(module, st) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+static int
 module_traverse(PyObject *module, visitproc visit, void *arg)
 {
     AlState *st = PyModule_GetState(module);
     if (st == NULL) {
         return 0;
     }
-    Py_VISIT(st->Lock_Type);
-    Py_VISIT(st->Event_Type);
-    Py_VISIT(st->Condition_Type);
-    Py_VISIT(st->Semaphore_Type);
-    Py_VISIT(st->BoundedSemaphore_Type);
-    Py_VISIT(st->Barrier_Type);
-    Py_VISIT(st->Awaitable_Type);
-    Py_VISIT(st->CoroMethod_Type);
-    Py_VISIT(st->get_running_loop);
-    Py_VISIT(st->CancelledError);
-    Py_VISIT(st->InvalidStateError);
-    Py_VISIT(st->BrokenBarrierError);
-    Py_VISIT(st->stop_true);
-    Py_VISIT(st->barrier_msg);
-    Py_VISIT(st->await_fmt);
-    for (int i = 0; i < 3; i++) {
-        Py_VISIT(st->await_msg[i]);
-    }
-    Py_VISIT(st->deque_type);
-    Py_VISIT(st->CFuture_Type);
-    Py_VISIT(st->fut_done);
-    Py_VISIT(st->fut_cancelled);
-    Py_VISIT(st->fut_set_result);
-    Py_VISIT(st->ThreadSafeFlag_Type);
-    Py_VISIT(st->ThreadSafeEvent_Type);
-    Py_VISIT(st->ts_wake);
-    Py_VISIT(st->current_task);
-    for (AlAwaitable *aw = st->freelist; aw != NULL; aw = aw->next) {
-        Py_VISIT(aw); /* the list owns one reference to each */
-    }
-    return 0;
-}
-
-/* Drop the recycled awaitables (each owned by the list with one reference).
- * Sets st->closing first, so that none goes back to the list. */
-static void
-free_freelist(AlState *st)
-{
-    st->closing = 1;
-    while (st->freelist != NULL) {
-        AlAwaitable *aw = st->freelist;
-        st->freelist = aw->next;
-        st->numfree--;
-        aw->next = NULL;
-        Py_DECREF(aw);
-    }
+    int rc = al_state_traverse(st, visit, arg);
+    return rc ? rc : aw_freelist_traverse(st, visit, arg);
 }
 
 static int
@@ -501,49 +392,8 @@ module_clear(PyObject *module)
     if (st == NULL) {
         return 0;
     }
-    free_freelist(st);
-    Py_CLEAR(st->Lock_Type);
-    Py_CLEAR(st->Event_Type);
-    Py_CLEAR(st->Condition_Type);
-    Py_CLEAR(st->Semaphore_Type);
-    Py_CLEAR(st->BoundedSemaphore_Type);
-    Py_CLEAR(st->Barrier_Type);
-    Py_CLEAR(st->Awaitable_Type);
-    Py_CLEAR(st->CoroMethod_Type);
-    Py_CLEAR(st->get_running_loop);
-    Py_CLEAR(st->CancelledError);
-    Py_CLEAR(st->InvalidStateError);
-    Py_CLEAR(st->BrokenBarrierError);
-    Py_CLEAR(st->stop_true);
-    Py_CLEAR(st->barrier_msg);
-    Py_CLEAR(st->await_fmt);
-    for (int i = 0; i < 3; i++) {
-        Py_CLEAR(st->await_msg[i]);
-    }
-    Py_CLEAR(st->deque_type);
-    Py_CLEAR(st->CFuture_Type);
-    Py_CLEAR(st->fut_done);
-    Py_CLEAR(st->fut_cancelled);
-    Py_CLEAR(st->fut_set_result);
-    Py_CLEAR(st->str_create_future);
-    Py_CLEAR(st->str_done);
-    Py_CLEAR(st->str_cancelled);
-    Py_CLEAR(st->str_set_result);
-    Py_CLEAR(st->str_acquire);
-    Py_CLEAR(st->str_release);
-    Py_CLEAR(st->str_locked);
-    Py_CLEAR(st->str_wait);
-    Py_CLEAR(st->str_notify);
-    Py_CLEAR(st->str_throw);
-    Py_CLEAR(st->str_close);
-    Py_CLEAR(st->str_append);
-    Py_CLEAR(st->str_source);
-    Py_CLEAR(st->str_remove);
-    Py_CLEAR(st->ThreadSafeFlag_Type);
-    Py_CLEAR(st->ThreadSafeEvent_Type);
-    Py_CLEAR(st->ts_wake);
-    Py_CLEAR(st->str_call_soon_threadsafe);
-    Py_CLEAR(st->current_task);
+    aw_freelist_clear(st);
+    al_state_clear(st);
     return 0;
 }
 

@@ -1,5 +1,5 @@
 /* Reprs and type names. */
-#include "asynclocks.h"
+#include "repr.h"
 
 /* ------------------------------------------------------------------ */
 /* Repr. */
@@ -28,11 +28,10 @@ al_repr(PyObject *self, PyObject *extra)
 }
 
 PyObject *
-al_state_repr(PyObject *self, const char *state, WaitQ *waiters)
+al_state_repr(PyObject *self, const char *state, Py_ssize_t nwaiters)
 {
-    Py_ssize_t n = wq_len(waiters);
-    return al_repr(self, n ? PyUnicode_FromFormat("%s, waiters:%zd", state, n)
-                           : PyUnicode_FromString(state));
+    return al_repr(self, nwaiters ? PyUnicode_FromFormat("%s, waiters:%zd", state, nwaiters)
+                                  : PyUnicode_FromString(state));
 }
 
 const char *

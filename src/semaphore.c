@@ -1,5 +1,14 @@
 /* asyncio.Semaphore and asyncio.BoundedSemaphore in C. */
-#include "asynclocks.h"
+#include "semaphore.h"
+
+#include "args.h"
+#include "awaitable.h"
+#include "calls.h"
+#include "exceptions.h"
+#include "future.h"
+#include "repr.h"
+#include "waitbase.h"
+#include "waitq.h"
 
 /* ------------------------------------------------------------------ */
 /* The counter (see SemValue): C arithmetic on the fast path, the stdlib's
@@ -219,13 +228,16 @@ sem_acquire_step(AlAwaitable *aw, PyObject *value, PyObject **result)
             *result = Py_NewRef(aw->ret);
             return AW_RETURN;
         }
-        if (aw_make_waiter(aw, &self->waiters) < 0) {
+        PyObject *fut = wq_new_waiter(st, aw->owner, &self->waiters);
+        if (fut == NULL) {
             return AW_ERROR;
         }
+        Py_XSETREF(aw->fut, fut);
         aw->state = 1;
-        return AW_YIELD;
+        return AW_AWAIT_FUT;
     }
 
+    assert(aw->state == 1 && aw->fut != NULL);
     (void)wq_remove(self->waiters, aw->fut);
     if (value == NULL) {
         PyObject *exc = al_fetch_exc();

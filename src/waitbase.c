@@ -1,29 +1,12 @@
 /* Object slots shared by the WaitBase types (lifecycle, pickling) and the
  * stdlib's _ContextManagerMixin for subclass instances. */
-#include "asynclocks.h"
+#include "waitbase.h"
 
-/* ------------------------------------------------------------------ */
-/* Module state lookup. */
-
-AlState *
-al_state_from_type(PyTypeObject *tp)
-{
-    PyObject *mro = tp->tp_mro;
-    if (mro != NULL) {
-        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); i++) {
-            PyTypeObject *t = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
-            if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-                continue;
-            }
-            PyObject *m = ((PyHeapTypeObject *)t)->ht_module;
-            if (m != NULL && PyModule_GetDef(m) == &al_module_def) {
-                return PyModule_GetState(m);
-            }
-        }
-    }
-    PyErr_SetString(PyExc_TypeError, "asynclocks: module state not found");
-    return NULL;
-}
+#include "awaitable.h"
+#include "calls.h"
+#include "exceptions.h"
+#include "state.h"
+#include "waitq.h"
 
 /* ------------------------------------------------------------------ */
 /* Instance __dict__ and attribute assignment. */
@@ -47,12 +30,47 @@ al_dict_clear(PyObject *self)
     Py_CLEAR(((AlObjectHead *)self)->dict);
 }
 
+/* 1 if `name` (a str) is found in the __dict__ of a class of tp's MRO and
+ * the first such value is not a data descriptor (an instance attribute of
+ * that name shadows it), else 0: what the interpreter's own class lookup
+ * (_PyType_Lookup, private) would let us decide, with public API only. An
+ * error (a str subclass's __eq__) counts as "not found" and is cleared, as
+ * that lookup does. Runs no Python code otherwise. */
+static int
+shadows_class_attr(PyTypeObject *tp, PyObject *name)
+{
+    PyObject *mro = tp->tp_mro; /* borrowed; set once the type is ready */
+    assert(mro != NULL && PyTuple_Check(mro));
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); i++) {
+        PyTypeObject *base = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+#if AL_PY312
+        /* Static builtin types keep their dict outside tp_dict from 3.12. */
+        PyObject *dict = PyType_GetDict(base);
+#else
+        PyObject *dict = Py_XNewRef(base->tp_dict);
+#endif
+        if (dict == NULL) {
+            continue;
+        }
+        PyObject *v = PyDict_GetItemWithError(dict, name); /* borrowed */
+        int shadows = v != NULL && Py_TYPE(v)->tp_descr_set == NULL;
+        Py_DECREF(dict); /* the class still holds it, and so v */
+        if (v != NULL) {
+            return shadows;
+        }
+        if (PyErr_Occurred()) {
+            PyErr_Clear();
+            return 0;
+        }
+    }
+    return 0;
+}
+
 int
 al_setattro_flag(PyObject *self, PyObject *name, PyObject *value, char *flag)
 {
     if (!*flag && PyUnicode_Check(name)) {
-        PyObject *descr = _PyType_Lookup(Py_TYPE(self), name); /* borrowed */
-        if (descr != NULL && Py_TYPE(descr)->tp_descr_set == NULL) {
+        if (shadows_class_attr(Py_TYPE(self), name)) {
             *flag = 1;
         }
     }

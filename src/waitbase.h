@@ -1,6 +1,47 @@
-/* Object slots of the WaitBase types, pickling, and the context-manager helpers of subclass instances (waitbase.c). Included by asynclocks.h. */
+/* The head every primitive's layout starts with, the object slots of the
+ * WaitBase types, pickling, and the context-manager helpers of subclass
+ * instances (waitbase.c). */
 #ifndef ASYNCLOCKS_WAITBASE_H
 #define ASYNCLOCKS_WAITBASE_H
+
+#include "awaitable.h"
+#include "waitq.h"
+
+/* The head of every primitive: __dict__ and __weakref__ kept in the object
+ * on every version. Our bases, asyncio's Python classes, manage them before
+ * the object from 3.11 (__dict__) and 3.12 (__weakref__); module.c gives
+ * our types this plain layout instead (tp_dictoffset > 0 with a NULL dict
+ * until the first attribute keeps the interpreter's specialized method
+ * loads; a managed dict without inline values does not), and checks at
+ * import that the bases' layout leaves room for it. */
+#define AL_OBJECT_HEAD                                                                             \
+    PyObject_HEAD                                                                                  \
+    PyObject *dict;                                                                                \
+    PyObject *weakreflist;
+
+typedef struct {
+    AL_OBJECT_HEAD
+} AlObjectHead;
+
+/* Every primitive but Barrier starts with these fields. `shadowed` is set
+ * once an instance attribute may shadow a method (see al_setattro_flag):
+ * the C shortcuts that skip a method lookup are taken only while it is 0. */
+#define AL_WAITBASE_HEAD                                                                           \
+    AL_OBJECT_HEAD                                                                                 \
+    WaitQ *waiters; /* waiter futures and bound loop, created on first wait */                     \
+    AlState *st;    /* module state (the type keeps the module alive) */                           \
+    char shadowed;
+
+typedef struct {
+    AL_WAITBASE_HEAD
+} WaitBase;
+
+/* Module state of a WaitBase object (borrowed, never NULL). */
+#define WB_STATE(o) (((WaitBase *)(o))->st)
+
+/* True when self is exactly of type tp and no instance attribute shadows a
+ * method: the C shortcuts may skip method lookups. */
+#define WB_PLAIN(self, tp) (Py_IS_TYPE((self), (tp)) && !((WaitBase *)(self))->shadowed)
 
 /* tp_new, tp_traverse, tp_clear and tp_dealloc for WaitBase objects. */
 PyObject *wb_new(PyTypeObject *type, PyObject *args, PyObject *kwds);

@@ -1,6 +1,10 @@
 /* The waiter queue: a collections.deque of the waiting futures (the
- * stdlib's `_waiters`), and the loop its owner is bound to. */
-#include "asynclocks.h"
+ * stdlib's `_waiters`), the loop its owner is bound to, and the waiter
+ * futures themselves, made by that loop's create_future(). */
+#include "waitq.h"
+
+#include "exceptions.h"
+#include "future.h"
 
 PyObject *
 wq_item(WaitQ *q, Py_ssize_t i)
@@ -59,6 +63,7 @@ wq_ensure_deque(AlState *st, WaitQ **qp)
 int
 wq_append(WaitQ **qp, PyObject *fut)
 {
+    assert(*qp != NULL && fut != NULL); /* reserved by the caller */
     AlState *st = (*qp)->st;
     if (wq_ensure_deque(st, qp) < 0) {
         return -1;
@@ -124,4 +129,84 @@ wq_traverse(WaitQ *q, visitproc visit, void *arg)
     Py_VISIT(q->deque);
     Py_VISIT(q->loop);
     return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Loop binding and waiters. */
+
+/* The running loop, bound to the owner as _LoopBoundMixin._get_loop does:
+ * new reference (None when no loop runs and none is bound), or NULL. */
+static PyObject *
+wq_bind_loop(AlState *st, PyObject *owner, WaitQ **qp)
+{
+    if (wq_reserve(st, qp) < 0) {
+        return NULL;
+    }
+    PyObject *loop = PyObject_CallNoArgs(st->get_running_loop);
+    if (loop == NULL) {
+        return NULL;
+    }
+    /* Beware: *qp cannot have been cleared by the call above (no Python
+     * code can reach the owner's queue from _get_running_loop). */
+    assert(*qp != NULL);
+    PyObject **loop_slot = &(*qp)->loop;
+    if (*loop_slot == NULL && loop != Py_None) {
+        *loop_slot = Py_NewRef(loop);
+    }
+    if (loop != (*loop_slot ? *loop_slot : Py_None)) {
+        Py_DECREF(loop);
+        PyObject *r = PyObject_Repr(owner);
+        if (r != NULL) {
+            PyErr_Format(PyExc_RuntimeError, "%U is bound to a different event loop", r);
+            Py_DECREF(r);
+        }
+        return NULL;
+    }
+    return loop;
+}
+
+PyObject *
+wq_new_future(AlState *st, PyObject *owner, WaitQ **qp)
+{
+    PyObject *loop = wq_bind_loop(st, owner, qp);
+    if (loop == NULL) {
+        return NULL;
+    }
+    PyObject *fut = PyObject_VectorcallMethod(st->str_create_future, &loop,
+                                              1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    Py_DECREF(loop);
+    return fut;
+}
+
+PyObject *
+wq_new_waiter(AlState *st, PyObject *owner, WaitQ **qp)
+{
+    PyObject *fut = wq_new_future(st, owner, qp);
+    if (fut == NULL) {
+        return NULL;
+    }
+    if (wq_append(qp, fut) < 0) {
+        Py_DECREF(fut);
+        return NULL;
+    }
+    return fut;
+}
+
+int
+wq_all_cancelled(AlState *st, WaitQ *q)
+{
+    /* Beware: cancelled() of a foreign future can run Python code that
+     * changes the queue; re-read it on each step. */
+    for (Py_ssize_t i = 0; i < wq_len(q); i++) {
+        PyObject *fut = wq_item(q, i);
+        if (fut == NULL) {
+            return -1;
+        }
+        int c = al_fut_cancelled(st, fut);
+        Py_DECREF(fut);
+        if (c <= 0) {
+            return c;
+        }
+    }
+    return 1;
 }

@@ -1,6 +1,9 @@
-/* The waiter queue (waitq.c). Included by asynclocks.h. */
+/* The waiter queue (waitq.c): the stdlib's `_waiters` and `_loop`, and the
+ * making of waiter futures. */
 #ifndef ASYNCLOCKS_WAITQ_H
 #define ASYNCLOCKS_WAITQ_H
+
+#include "state.h"
 
 /* What a primitive keeps once it first has to wait (the object holds a
  * pointer to it, NULL before): the stdlib's `_waiters` and `_loop`. The
@@ -12,7 +15,7 @@
 typedef struct {
     PyObject *deque; /* collections.deque of waiter futures, or NULL */
     PyObject *loop;  /* the loop the owner is bound to, or NULL */
-    struct AlState_ *st;
+    AlState *st;
 } WaitQ;
 
 /* Number of entries; q may be NULL. */
@@ -33,9 +36,9 @@ PyObject *wq_item(WaitQ *q, Py_ssize_t i);
 PyObject *wq_iter(WaitQ *q);
 /* Create the WaitQ (without its deque) if it does not exist yet. 0, or -1
  * with MemoryError. */
-int wq_reserve(struct AlState_ *st, WaitQ **qp);
+int wq_reserve(AlState *st, WaitQ **qp);
 /* Create the deque if it does not exist yet (reserving *qp first). 0/-1. */
-int wq_ensure_deque(struct AlState_ *st, WaitQ **qp);
+int wq_ensure_deque(AlState *st, WaitQ **qp);
 /* deque.append(fut), creating the deque on first use (*qp is reserved).
  * Returns 0, or -1 with an exception set. */
 int wq_append(WaitQ **qp, PyObject *fut);
@@ -47,5 +50,23 @@ int wq_remove(WaitQ *q, PyObject *fut);
 void wq_clear(WaitQ **qp);
 /* Visit the deque and the loop (tp_traverse helper). */
 int wq_traverse(WaitQ *q, visitproc visit, void *arg);
+
+/* Waiters. A step function that must wait asks the queue for its future in
+ * one call. The owner's loop is bound (or checked) first, as
+ * asyncio.mixins._LoopBoundMixin._get_loop: the running loop becomes the
+ * bound one; a different running loop raises RuntimeError('<repr(owner)> is
+ * bound to a different event loop'). The bound loop is kept in the queue
+ * (*qp, created here), since only waiting needs a loop. */
+
+/* loop.create_future() on the owner's loop, appended to the queue: new
+ * reference to the future, or NULL. */
+PyObject *wq_new_waiter(AlState *st, PyObject *owner, WaitQ **qp);
+/* The same without appending (Condition.wait creates, releases the lock,
+ * then appends with wq_append). New reference or NULL. */
+PyObject *wq_new_future(AlState *st, PyObject *owner, WaitQ **qp);
+/* 1 if every future in q is cancelled (or q is empty or NULL), 0 if not,
+ * -1 on error. Beware: a foreign future's cancelled() can run Python code
+ * that changes the queue. */
+int wq_all_cancelled(AlState *st, WaitQ *q);
 
 #endif

@@ -394,3 +394,39 @@ def test_pytest_plugin_header_and_no_import_without_option(tmp_path):
     assert opted.returncode == 0, opted.stdout + opted.stderr
     state = "installed in place" if not FALLBACK_ASKED else "not installed"
     assert f"asynclocks {asynclocks.__version__}: {state}" in opted.stdout
+
+
+@pytest.mark.parametrize("how", ["none", "env", "option", "env+option", "conftest"])
+def test_pytest_header_says_whenever_asynclocks_is_installed(tmp_path, how):
+    # The header line appears whenever asynclocks' classes are in asyncio at
+    # header time, however they got there; with nothing asked, it is absent.
+    (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
+    if how == "conftest":
+        (tmp_path / "conftest.py").write_text("import asynclocks\nasynclocks.install()\n")
+    args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(tmp_path)]
+    if "option" in how:
+        args.append("--asynclocks")
+    out = _run(
+        [*args, str(tmp_path)],
+        cwd=str(tmp_path),
+        ASYNCLOCKS_NO_EXTENSIONS=FALLBACK_ENV,
+        ASYNCLOCKS_INSTALL="1" if "env" in how else None,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "1 passed" in out.stdout, out.stdout
+    header = out.stdout.split("collect", 1)[0]
+    lines = [line for line in header.splitlines() if line.startswith("asynclocks ")]
+    prefix = f"asynclocks {asynclocks.__version__}: "
+    if FALLBACK_ASKED:
+        expected = [f"{prefix}not installed (IMPLEMENTATION='stdlib')"] if "option" in how else []
+    else:
+        source = {
+            "none": None,
+            "env": "ASYNCLOCKS_INSTALL=1",
+            "option": "--asynclocks",
+            "env+option": "ASYNCLOCKS_INSTALL=1",  # installed at start-up, before the option
+            "conftest": "asynclocks.install()",
+        }[how]
+        state = f"installed in place of asyncio's classes ({source})"
+        expected = [] if source is None else [prefix + state]
+    assert lines == expected, header

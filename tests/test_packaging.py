@@ -108,7 +108,7 @@ def _installed_files() -> set[str]:
 @wheel_only
 def test_wheel_ships_stubs_marker_and_extension():
     files = _installed_files()
-    missing = {"asynclocks/py.typed", "asynclocks/_core.pyi"} - files
+    missing = {"asynclocks/py.typed", "asynclocks/__init__.pyi", "asynclocks/_core.pyi"} - files
     assert not missing, f"the installed wheel's RECORD lacks {sorted(missing)}"
     assert any(f.startswith("asynclocks/_core.") and f.endswith((".so", ".pyd")) for f in files), (
         "the installed wheel's RECORD has no asynclocks/_core extension module"
@@ -117,7 +117,7 @@ def test_wheel_ships_stubs_marker_and_extension():
 
 def test_stubs_and_marker_beside_the_package():
     here = pathlib.Path(asynclocks.__file__).parent
-    for name in ("py.typed", "_core.pyi"):
+    for name in ("py.typed", "__init__.pyi", "_core.pyi"):
         assert (here / name).is_file(), f"{name} is missing beside {asynclocks.__file__}"
 
 
@@ -145,7 +145,9 @@ def test_metadata_classifiers():
     wanted = {f"Programming Language :: Python :: 3.{minor}" for minor in range(10, 16)}
     wanted.add("Typing :: Typed")
     assert wanted <= classifiers, f"classifiers missing: {sorted(wanted - classifiers)}"
-    assert DIST.metadata.get_all("Project-URL"), "no project URLs in the metadata"
+    # No placeholder addresses: URLs are added with the first index release.
+    placeholders = [u for u in DIST.metadata.get_all("Project-URL") or () if "example." in u]
+    assert not placeholders, f"placeholder project URLs in the metadata: {placeholders}"
     assert DIST.metadata.get_all("Author") or DIST.metadata.get_all("Author-email"), "no author"
 
 
@@ -174,18 +176,24 @@ def _public_defs(tree: ast.AST):
             yield node
 
 
-def test_stubs_have_docstrings():
-    stub = pathlib.Path(asynclocks.__file__).parent / "_core.pyi"
+@pytest.mark.parametrize("name", ["__init__.pyi", "_core.pyi"])
+def test_stubs_have_docstrings(name):
+    stub = pathlib.Path(asynclocks.__file__).parent / name
     tree = ast.parse(stub.read_text())
-    assert ast.get_docstring(tree), "_core.pyi has no module docstring"
+    assert ast.get_docstring(tree), f"{name} has no module docstring"
     undocumented = [node.name for node in _public_defs(tree) if not ast.get_docstring(node)]
-    assert not undocumented, f"stub entries without a docstring: {undocumented}"
+    assert not undocumented, f"{name}: stub entries without a docstring: {undocumented}"
 
 
 def test_stub_lists_every_exported_class():
-    stub = (pathlib.Path(asynclocks.__file__).parent / "_core.pyi").read_text()
+    """The classes are declared in __init__.pyi (type checkers then name them
+    asynclocks.Lock ...) and re-exported by _core.pyi."""
+    here = pathlib.Path(asynclocks.__file__).parent
+    package = (here / "__init__.pyi").read_text()
+    core = (here / "_core.pyi").read_text()
     for name in NAMES:
-        assert f"class {name}" in stub, name
+        assert f"class {name}(" in package, name
+        assert f"from asynclocks import {name} as {name}" in core, name
 
 
 def test_supported_versions_agree():

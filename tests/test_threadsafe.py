@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import os
 import random
 import signal
@@ -83,6 +84,36 @@ def test_api_basics(cls):
     aw = s.wait()
     assert asyncio.iscoroutine(aw)
     aw.close()
+
+
+class _Spec:
+    """The Python signatures the two types' methods have (the README's API)."""
+
+    async def wait(self): ...
+    def wait_sync(self, timeout=None): ...
+    def set(self): ...
+    def clear(self): ...
+    def is_set(self): ...
+
+
+@pytest.mark.parametrize("cls", ["ThreadSafeFlag", "ThreadSafeEvent"])
+def test_methods_are_function_like(cls):
+    """wait() is a coroutine function to introspection, the other methods are
+    plain functions, with their Python signatures: the same kind of method
+    descriptor as Lock.acquire's."""
+    tp = getattr(asynclocks, cls)
+    names = ["wait", "set", "clear", "is_set"] + (["wait_sync"] if cls == "ThreadSafeEvent" else [])
+    obj = tp()
+    for name in names:
+        meth, spec = getattr(tp, name), getattr(_Spec, name)
+        assert type(meth) is type(asynclocks.Lock.acquire), name
+        assert meth.__name__ == name and meth.__qualname__ == f"{cls}.{name}"
+        assert inspect.iscoroutinefunction(meth) == inspect.iscoroutinefunction(spec), name
+        assert inspect.signature(meth) == inspect.signature(spec), name
+        bound, bound_spec = getattr(obj, name), getattr(_Spec(), name)
+        assert inspect.iscoroutinefunction(bound) == inspect.iscoroutinefunction(bound_spec)
+        assert inspect.signature(bound) == inspect.signature(bound_spec), name
+    assert not hasattr(tp, "wait_sync") or cls == "ThreadSafeEvent"
 
 
 def test_wait_is_a_coroutine_tasks_accept(flavour):
@@ -793,7 +824,7 @@ def test_stress_event_set_clear_many_waiters():
 
 
 # ---------------------------------------------------------------------------
-# The README's examples are runnable programs
+# The documentation's examples (README.md, docs/*.md) are runnable programs
 
 
 @pytest.mark.parametrize(
@@ -804,16 +835,24 @@ def test_stress_event_set_clear_many_waiters():
     ],
 )
 def test_readme_examples(name, output):
+    import glob
     import re
     import subprocess
 
-    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
-    if not os.path.exists(readme):
-        pytest.skip("README.md not found next to the tests")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    pages = [
+        os.path.join(root, "README.md"),
+        *sorted(glob.glob(os.path.join(root, "docs", "*.md"))),
+    ]
+    pages = [p for p in pages if os.path.exists(p)]
+    if not pages:
+        pytest.skip("README.md and docs/ not found next to the tests")
     if name == "threadsafe-signal" and not HAS_SIGUSR1:
         pytest.skip("needs SIGUSR1 and pthread_kill")
-    with open(readme, encoding="utf-8") as fh:
-        text = fh.read()
+    text = ""
+    for page in pages:
+        with open(page, encoding="utf-8") as fh:
+            text += fh.read()
     m = re.search(rf"<!-- example: {name} -->\n```python\n(.*?)```", text, re.S)
     assert m is not None, name
     proc = subprocess.run(

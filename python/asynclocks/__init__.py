@@ -55,26 +55,9 @@ IMPLEMENTATION: str
 """``"c"`` when the C extension is in use, ``"stdlib"`` for the fallback."""
 
 if _typing.TYPE_CHECKING:
-    from asynclocks._core import (
-        BoundedSemaphore as BoundedSemaphore,
-    )
-    from asynclocks._core import (
-        Condition as Condition,
-    )
-    from asynclocks._core import (
-        Event as Event,
-    )
-    from asynclocks._core import (
-        Lock as Lock,
-    )
-    from asynclocks._core import (
-        Semaphore as Semaphore,
-    )
-    from asynclocks._core import ThreadSafeEvent as ThreadSafeEvent
-    from asynclocks._core import ThreadSafeFlag as ThreadSafeFlag
-
-    if sys.version_info >= (3, 11):
-        from asynclocks._core import Barrier as Barrier
+    # Type checkers read __init__.pyi instead of this file: the public classes
+    # are declared there (so that they are named asynclocks.Lock, ...).
+    pass
 else:
     _source: _typing.Any = _asyncio
     if _os.environ.get("ASYNCLOCKS_NO_EXTENSIONS", "") in ("", "0"):

@@ -1,10 +1,15 @@
 """``python -m asynclocks``: quick side-by-side benchmark against :mod:`asyncio`.
 
-Times the common operations with the stdlib's classes and with asynclocks',
-interleaved round by round in this one process on the default event loop, and
-prints ns per operation, the speedup with its spread, and bytes per object,
-followed by a legend. ``--quick`` takes fewer rounds and smaller samples;
-``--json`` prints the figures as JSON instead. Progress goes to stderr when it
+Times the common operations with asyncio's original classes and with
+asynclocks', interleaved round by round in this one process on the default
+event loop, and prints ns per operation, the speedup with its spread, and bytes
+per object, followed by a legend. The stdlib column is asyncio's own classes
+even when :func:`asynclocks.install` is active (``ASYNCLOCKS_INSTALL=1``):
+they are put back in asyncio while measuring. The header says which classes
+each column times, the implementation and extension file in use and whether
+install() is active. ``--quick`` takes fewer rounds and smaller samples;
+``--json`` prints the figures as JSON instead; ``--version`` prints the
+version and the implementation. Progress goes to stderr when it
 is a terminal. The full harness, with a C floor, uvloop and contended
 workloads, lives in the repository's ``benchmarks/`` folder.
 """
@@ -18,8 +23,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import asynclocks
-from asynclocks import _bench
+from asynclocks._bench import report, runner, workloads
 
 SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
 """CPython versions asynclocks supports and is tested on (also the wheel's classifiers)."""
@@ -28,8 +32,8 @@ UNTRUSTED_SPREAD = 0.25
 """A row whose samples (or per-round speedups) vary by more than this, relative
 to their median, is flagged: the machine was too busy to trust it."""
 
-_COLUMNS = (("stdlib ns", "stdlib"), ("asynclocks ns", "asynclocks"))
-_NUM, _DEN = "stdlib", "asynclocks"
+MEASURED = "asyncio's original classes (stdlib column) against asynclocks' (asynclocks column)"
+"""What ``python -m asynclocks`` compares, whatever install() has put in asyncio."""
 
 LEGEND = f"""\
 How to read this:
@@ -51,12 +55,19 @@ How to read this:
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m asynclocks",
-        description="Compare asynclocks with asyncio's own primitives: nanoseconds per "
+        description="Compare asynclocks with asyncio's own primitives (its original "
+        "classes, even when asynclocks.install() is active): nanoseconds per "
         "operation (lower is better), speedup = stdlib / asynclocks (higher is better), "
         "the spread of the samples, and bytes per object.",
     )
     parser.add_argument("--quick", action="store_true", help="fewer rounds, smaller samples")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=report.version_line(report.asynclocks_info()),
+        help="print the version and the implementation in use, and exit",
+    )
     return parser.parse_args(argv)
 
 
@@ -84,59 +95,31 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _row_quality(result: _bench.Result) -> tuple[float | None, list[float], bool]:
-    """(largest column spread, per-round speedups, trustworthy)."""
-    spreads = [s for s in (result.spread(_NUM), result.spread(_DEN)) if s is not None]
-    spread = max(spreads) if spreads else None
-    per_round = result.round_ratios(_NUM, _DEN)
-    ratio = result.ratio(_NUM, _DEN)
-    ratio_spread = (max(per_round) - min(per_round)) / ratio if per_round and ratio else 0.0
-    trusted = (spread or 0.0) <= UNTRUSTED_SPREAD and ratio_spread <= UNTRUSTED_SPREAD
-    return spread, per_round, trusted
-
-
-def _table(results: Sequence[_bench.Result]) -> tuple[str, int]:
-    """The results table and the number of rows marked untrustworthy."""
-    headers = ["workload", *(h for h, _ in _COLUMNS), "speedup", "per round", "spread", ""]
-    rows = []
-    flagged = 0
-    for result in results:
-        spread, per_round, trusted = _row_quality(result)
-        ratio = result.ratio(_NUM, _DEN)
-        flagged += not trusted
-        rows.append(
-            [
-                result.workload.title(result.ops),
-                *(_bench._fmt_ns(result.median(impl)) for _, impl in _COLUMNS),
-                "-" if ratio is None else f"{ratio:.2f}x",
-                f"{min(per_round):.2f}-{max(per_round):.2f}x" if per_round else "-",
-                "-" if spread is None else f"{spread:.0%}",
-                "" if trusted else "!",
-            ]
-        )
-    return _bench.format_table(headers, rows), flagged
-
-
 def _json_report(
-    results: Sequence[_bench.Result],
+    results: Sequence[runner.Result],
     sizes: dict[str, dict[str, float]],
+    measured: Measured,
     rounds: int,
     quick: bool,
     elapsed: float,
 ) -> dict[str, Any]:
-    figures = _bench.results_to_json(results, [("speedup", _NUM, _DEN)])
+    figures = report.results_to_json(results, [("speedup", "stdlib", "asynclocks")])
     for result in results:
-        spread, per_round, trusted = _row_quality(result)
+        spread, per_round, trusted = report.row_quality(result, UNTRUSTED_SPREAD)
         figures[result.workload.name].update(
             spread={name: result.spread(name) for name in result.samples},
             speedup_per_round=per_round,
             trustworthy=trusted,
         )
     return {
-        "machine": _bench.machine_info(),
-        "method": _bench.method_info(rounds, quick),
+        "machine": report.machine_info(),
+        "method": runner.method_info(rounds, quick),
         "supported_pythons": list(SUPPORTED_PYTHONS),
         "loop": "asyncio",
+        "measured": MEASURED,
+        "asynclocks": measured.info,
+        "classes": measured.classes,
+        "warnings": measured.warnings,
         "units": {
             "median_ns": "nanoseconds per operation, median over rounds; lower is better",
             "samples_ns": "nanoseconds per operation, one value per round",
@@ -153,46 +136,93 @@ def _json_report(
     }
 
 
+class Measured:
+    """What runs in this process and which classes each column times, read before measuring.
+
+    ``warnings`` says when the stdlib column would not time asyncio's own
+    classes, and when the C extension is not in use.
+    """
+
+    def __init__(self, impls: Sequence[runner.Implementation], names: Sequence[str]) -> None:
+        self.info = report.asynclocks_info()
+        self.classes = report.classes_measured(impls, names)
+        self.warnings: list[str] = []
+        stdlib = self.classes.get("stdlib", {})
+        strangers = {name: q for name, q in stdlib.items() if not q.startswith("asyncio.")}
+        if strangers:
+            self.warnings.append(
+                "the stdlib column does not time asyncio's own classes: "
+                + ", ".join(f"{name} is {q}" for name, q in strangers.items())
+            )
+        if self.info["implementation"] != "c":
+            self.warnings.append(
+                f"C extension not in use ({self.info['extension_error']}): "
+                "both columns are the stdlib"
+            )
+
+    def header(self, rounds: int, quick: bool) -> list[str]:
+        info = self.info
+        if info["installed"]:
+            how = (
+                f" (ASYNCLOCKS_INSTALL={info['ASYNCLOCKS_INSTALL']!r})"
+                if info["ASYNCLOCKS_INSTALL"] not in (None, "", "0")
+                else ""
+            )
+            install = (
+                f"active{how}: asyncio.Lock and the others are asynclocks' in this\n"
+                "            process; asyncio's own are put back in asyncio while measuring"
+            )
+        else:
+            install = "not active: asyncio's classes are its own"
+        extension = info["extension"] or f"not loaded: {info['extension_error']}"
+        running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        supported = f"CPython {SUPPORTED_PYTHONS[0]} to {SUPPORTED_PYTHONS[-1]}" + (
+            "" if running in SUPPORTED_PYTHONS else f" (not {running})"
+        )
+        lines = [
+            report.version_line(info),
+            f"measured:   {MEASURED}",
+            f"  stdlib:     {report.format_classes(self.classes.get('stdlib', {}))}",
+            f"  asynclocks: {report.format_classes(self.classes.get('asynclocks', {}))}",
+            f"extension:  {extension}",
+            f"install():  {install}",
+            f"supported and tested: {supported}",
+            f"default asyncio loop; median of {rounds} interleaved rounds"
+            + (" (--quick)" if quick else ""),
+        ]
+        return lines + [f"warning: {text}" for text in self.warnings]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the report; return the exit status."""
     args = _parse_args(argv)
     rounds = 3 if args.quick else 7
     progress = _Progress()
     started = time.perf_counter()
-    impls = _bench.default_implementations()
-    workloads = [wl for wl in _bench.WORKLOADS if wl.common]
+    impls = runner.default_implementations()
+    common = [wl for wl in workloads.WORKLOADS if wl.common]
+    measured = Measured(impls, workloads.class_names(common))
     try:
-        results = _bench.run_workloads(
-            impls, workloads, rounds=rounds, quick=args.quick, on_sample=progress
+        results = runner.run_workloads(
+            impls, common, rounds=rounds, quick=args.quick, on_sample=progress
         )
         if progress.enabled:
             sys.stderr.write("\rmeasuring bytes per object" + " " * 30)
             sys.stderr.flush()
-        sizes = _bench.measure_bytes(impls, count=500 if args.quick else 2_000)
+        sizes = runner.measure_bytes(impls, count=500 if args.quick else 2_000)
     finally:
         progress.clear()
     elapsed = time.perf_counter() - started
 
     if args.json:
-        json.dump(_json_report(results, sizes, rounds, args.quick, elapsed), sys.stdout, indent=2)
+        document = _json_report(results, sizes, measured, rounds, args.quick, elapsed)
+        json.dump(document, sys.stdout, indent=2)
         print()
         return 0
 
-    print(
-        f"asynclocks {asynclocks.__version__} (IMPLEMENTATION={asynclocks.IMPLEMENTATION!r}) "
-        f"on Python {sys.version.split()[0]}, default asyncio loop; "
-        f"median of {rounds} interleaved rounds"
-    )
-    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    print(
-        f"supported and tested: CPython {SUPPORTED_PYTHONS[0]} to {SUPPORTED_PYTHONS[-1]}"
-        + ("" if running in SUPPORTED_PYTHONS else f" (not {running})")
-    )
-    if asynclocks.IMPLEMENTATION != "c":
-        reason = f": {asynclocks.IMPORT_ERROR}" if asynclocks.IMPORT_ERROR else ""
-        print(f"note: C extension not in use{reason}; both columns are the stdlib")
+    print("\n".join(measured.header(rounds, args.quick)))
     print()
-    table, flagged = _table(results)
+    table, flagged = report.speedup_table(results, UNTRUSTED_SPREAD)
     print(table)
     if flagged:
         print(
@@ -201,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "machine" + (", without --quick." if args.quick else ".")
         )
     print()
-    print(_bench.format_bytes_table(sizes, ["stdlib", "asynclocks"]))
+    print(report.format_bytes_table(sizes, ["stdlib", "asynclocks"]))
     print()
     print(LEGEND)
     print(f"\n({elapsed:.1f} s)")

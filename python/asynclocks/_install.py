@@ -10,7 +10,8 @@ objects from then on. :func:`uninstall` puts asyncio's classes back.
 
 Both are idempotent and thread-safe, and do nothing when the C extension is
 not in use (``IMPLEMENTATION == "stdlib"``): asyncio's classes are then left
-where they are.
+where they are. :func:`originals` gives asyncio's own classes whether or not
+asynclocks' are in place (``python -m asynclocks`` measures against them).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ _MODULES: tuple[ModuleType, ...] = (asyncio, asyncio.locks)
 
 _lock = threading.Lock()
 # (module, name) -> asyncio's class, recorded at the first install.
-_saved: dict[tuple[str, str], object] = {}
+_saved: dict[tuple[str, str], type] = {}
 
 
 def _ours() -> dict[str, object]:
@@ -78,6 +79,16 @@ def uninstall() -> None:
                 if getattr(module, name) is ours.get(name):
                     setattr(module, name, _saved[key])
                 del _saved[key]
+
+
+def originals() -> dict[str, type]:
+    """asyncio's own classes, by name, for the names :func:`install` replaces.
+
+    The class :func:`install` took out of :mod:`asyncio` while it is in place,
+    otherwise the one :mod:`asyncio` holds now.
+    """
+    with _lock:
+        return {name: _saved.get(("asyncio", name), getattr(asyncio, name)) for name in NAMES}
 
 
 def is_installed() -> bool:

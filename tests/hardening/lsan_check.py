@@ -16,9 +16,7 @@ import re
 import sys
 from pathlib import Path
 
-OURS = re.compile(
-    r"_core\.cpython|/src/(awaitable|common|lock|event|condition|semaphore|barrier|module)\.c"
-)
+OURS = re.compile(r"_core\.cpython|/src/\w+\.c")
 
 
 def blocks(text: str) -> list[str]:

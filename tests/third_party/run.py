@@ -15,7 +15,7 @@ with ``--junitxml``:
 Then it compares the per-test outcomes and prints, per suite: version, tests
 run, passed as is, passed with asynclocks, and every test whose outcome
 differs (with the first line of its failure message). ``--markdown`` prints
-the summary as the README's table.
+the summary as the table in docs/testing.md.
 
 Usage (from the repository root; needs network access to PyPI; the redis
 suite needs ``redis-server`` on PATH, which is started on 127.0.0.1 only)::

@@ -1,4 +1,5 @@
-/* ThreadSafeFlag and ThreadSafeEvent: set() from any thread, any loop or a
+/* The waiting protocol of ThreadSafeFlag and ThreadSafeEvent (the types
+ * are in tsflag.c and tsevent.c): set() from any thread, any loop or a
  * Python signal handler wakes asyncio tasks of any loop in any thread (and,
  * for the event, threads blocked in wait_sync()).
  *
@@ -49,7 +50,13 @@
  * flag on if it was not consumed. A GRANTED waiter that is cancelled (or
  * closed) before it resumed passes the flag on itself. So each set() wakes
  * exactly one waiter and no flag is lost. */
-#include "threadsafe.h"
+#include "tswait.h"
+
+#include "args.h"
+#include "exceptions.h"
+#include "future.h"
+#include "repr.h"
+#include "state.h"
 
 #include <math.h>
 #include <time.h>
@@ -57,50 +64,15 @@
 #include <windows.h>
 #endif
 
-#if AL_PY313
-#define TS_MUTEX_FIELD PyMutex mutex;
-#define TS_LOCK(o) PyMutex_Lock(&(o)->mutex)
-#define TS_UNLOCK(o) PyMutex_Unlock(&(o)->mutex)
-#else
-#define TS_MUTEX_FIELD PyThread_type_lock mutex;
-#define TS_LOCK(o) (void)PyThread_acquire_lock((o)->mutex, WAIT_LOCK)
-#define TS_UNLOCK(o) PyThread_release_lock((o)->mutex)
-#endif
-
-/* Node states (under the mutex). */
-enum { TS_LINKED, TS_HANDING, TS_GRANTED, TS_REVOKED };
-/* What a waiter that finished while its node was HANDING left behind. */
-enum { TS_PRESENT, TS_LEFT_CONSUMED, TS_LEFT_UNCONSUMED };
-
-typedef struct TSNode {
-    struct TSNode *prev;
-    struct TSNode *next;
-    PyObject *loop;          /* async waiter: its loop (strong); NULL for a thread */
-    PyObject *fut;           /* async waiter: its future (strong); NULL for a thread */
-    PyThread_type_lock sync; /* thread waiter: held; released to wake it */
-    int state;
-    int left;
-} TSNode;
-
-typedef struct {
-    PyObject_HEAD
-    AlState *st;
-    PyObject *weakreflist;
-    TS_MUTEX_FIELD
-    TSNode head;         /* sentinel of the circular list of linked nodes */
-    Py_ssize_t nwaiters; /* linked nodes */
-    char flag;
-} TSObject;
-
 /* ------------------------------------------------------------------ */
 /* Nodes and the list (the caller holds the mutex, except for new/free). */
 
 /* New node for an async waiter (new references to loop and fut) or for a
  * thread (loop and fut NULL). NULL with MemoryError. */
-static TSNode *
-node_new(PyObject *loop, PyObject *fut)
+static TsNode *
+tsn_new(PyObject *loop, PyObject *fut)
 {
-    TSNode *n = PyMem_RawCalloc(1, sizeof(TSNode));
+    TsNode *n = PyMem_RawCalloc(1, sizeof(TsNode));
     if (n == NULL) {
         PyErr_NoMemory();
         return NULL;
@@ -115,7 +87,7 @@ node_new(PyObject *loop, PyObject *fut)
 /* Drop the node's references and free it. Mutex not held: the decrefs can
  * run arbitrary code. */
 static void
-node_free(TSNode *n)
+tsn_free(TsNode *n)
 {
     Py_XDECREF(n->loop);
     Py_XDECREF(n->fut);
@@ -126,8 +98,9 @@ node_free(TSNode *n)
 }
 
 static void
-ts_link(TSObject *self, TSNode *n)
+tsn_link(TsObject *self, TsNode *n)
 {
+    TS_ASSERT_HELD(self);
     n->next = &self->head;
     n->prev = self->head.prev;
     self->head.prev->next = n;
@@ -137,8 +110,10 @@ ts_link(TSObject *self, TSNode *n)
 }
 
 static void
-ts_unlink(TSObject *self, TSNode *n)
+tsn_unlink(TsObject *self, TsNode *n)
 {
+    TS_ASSERT_HELD(self);
+    assert(self->nwaiters > 0 && n != &self->head && n->prev != NULL && n->next != NULL);
     n->prev->next = n->next;
     n->next->prev = n->prev;
     n->prev = n->next = NULL;
@@ -152,7 +127,7 @@ ts_unlink(TSObject *self, TSNode *n)
  * still pending. 0, or -1 with the first error (the others are woken all
  * the same). */
 static int
-ts_wake_impl(AlState *st, PyObject *futs, PyObject *value)
+tsw_wake_futs(AlState *st, PyObject *futs, PyObject *value)
 {
     if (!PyTuple_CheckExact(futs)) {
         return al_fut_set_result_if_pending(st, futs, value) < 0 ? -1 : 0;
@@ -178,21 +153,21 @@ ts_wake_impl(AlState *st, PyObject *futs, PyObject *value)
 
 /* _ts_wake(futs, value): the callback run by the waiters' loop. */
 static PyObject *
-ts_wake(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+tsw_wake_callback(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "_ts_wake() takes 2 arguments");
         return NULL;
     }
-    if (ts_wake_impl(PyModule_GetState(module), args[0], args[1]) < 0) {
+    if (tsw_wake_futs(PyModule_GetState(module), args[0], args[1]) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
 }
 
-static PyMethodDef ts_wake_def = {
+PyMethodDef tsw_wake_def = {
     "_ts_wake",
-    CMETH(ts_wake),
+    CMETH(tsw_wake_callback),
     METH_FASTCALL,
     PyDoc_STR("_ts_wake(futs, value)\n--\n\nWake-up callback of ThreadSafeFlag and "
               "ThreadSafeEvent, run by the waiters' loop."),
@@ -202,7 +177,7 @@ static PyMethodDef ts_wake_def = {
  * the loop refused with RuntimeError (closed; the error is cleared), -1 on
  * another error. */
 static int
-ts_handoff(AlState *st, PyObject *loop, PyObject *futs, PyObject *value)
+tsw_call_soon_threadsafe(AlState *st, PyObject *loop, PyObject *futs, PyObject *value)
 {
     PyObject *args[4] = { loop, st->ts_wake, futs, value };
     PyObject *r = PyObject_VectorcallMethod(st->str_call_soon_threadsafe, args,
@@ -222,7 +197,7 @@ ts_handoff(AlState *st, PyObject *loop, PyObject *futs, PyObject *value)
  * tasks (so the loop is not asleep in its selector), else 0. Never fails:
  * an error means 0. */
 static int
-ts_in_loop_task(AlState *st, PyObject *loop)
+tsw_in_loop_task(AlState *st, PyObject *loop)
 {
     PyObject *running = PyObject_CallNoArgs(st->get_running_loop);
     if (running == NULL) {
@@ -245,20 +220,20 @@ ts_in_loop_task(AlState *st, PyObject *loop)
 }
 
 /* Wake the futures futs (one future or a tuple) of `loop` with value:
- * directly when ts_in_loop_task(), else through ts_handoff(). 1, 0 or -1
- * as ts_handoff(). */
+ * directly when tsw_in_loop_task(), else through tsw_call_soon_threadsafe(). 1, 0 or -1
+ * as tsw_call_soon_threadsafe(). */
 static int
-ts_wake_loop(AlState *st, PyObject *loop, PyObject *futs, PyObject *value)
+tsw_wake_loop(AlState *st, PyObject *loop, PyObject *futs, PyObject *value)
 {
-    if (ts_in_loop_task(st, loop)) {
-        return ts_wake_impl(st, futs, value) < 0 ? -1 : 1;
+    if (tsw_in_loop_task(st, loop)) {
+        return tsw_wake_futs(st, futs, value) < 0 ? -1 : 1;
     }
-    return ts_handoff(st, loop, futs, value);
+    return tsw_call_soon_threadsafe(st, loop, futs, value);
 }
 
 /* Keep the first error in *err (new reference), drop later ones. */
 static void
-keep_first_error(PyObject **err)
+tsw_keep_first_error(PyObject **err)
 {
     PyObject *e = al_fetch_exc();
     if (*err == NULL) {
@@ -274,8 +249,8 @@ keep_first_error(PyObject **err)
  * was passed on all the same). A waiter whose loop refused the hand-off
  * (closed: RuntimeError; or any other error, which set() then raises) is
  * dropped from the queue: it can be woken only by its loop. */
-static int
-flag_release(TSObject *self)
+int
+tsw_set_one(TsObject *self)
 {
     AlState *st = self->st;
     PyObject *err = NULL;
@@ -285,20 +260,20 @@ flag_release(TSObject *self)
             TS_UNLOCK(self);
             break;
         }
-        TSNode *n = self->head.next;
+        TsNode *n = self->head.next;
         if (n == &self->head) {
             self->flag = 1;
             TS_UNLOCK(self);
             break;
         }
-        ts_unlink(self, n);
+        tsn_unlink(self, n);
         n->state = TS_HANDING;
         PyObject *loop = n->loop, *fut = n->fut; /* stolen */
         n->loop = n->fut = NULL;
         TS_UNLOCK(self);
-        int rc = ts_wake_loop(st, loop, fut, Py_None);
+        int rc = tsw_wake_loop(st, loop, fut, Py_None);
         if (rc < 0) {
-            keep_first_error(&err);
+            tsw_keep_first_error(&err);
         }
         Py_DECREF(loop);
         Py_DECREF(fut);
@@ -314,7 +289,7 @@ flag_release(TSObject *self)
         }
         TS_UNLOCK(self);
         if (mine) {
-            node_free(n);
+            tsn_free(n);
         }
         if (!pass_on) {
             break;
@@ -328,8 +303,8 @@ flag_release(TSObject *self)
 }
 
 /* The event's set(): set the flag and wake every waiter. 0 or -1. */
-static int
-event_release(TSObject *self)
+int
+tsw_set_all(TsObject *self)
 {
     AlState *st = self->st;
     PyObject *stackbuf[16];
@@ -351,8 +326,8 @@ event_release(TSObject *self)
     }
     self->flag = 1;
     while (self->head.next != &self->head) {
-        TSNode *n = self->head.next;
-        ts_unlink(self, n);
+        TsNode *n = self->head.next;
+        tsn_unlink(self, n);
         n->state = TS_GRANTED;
         if (n->sync != NULL) {
             PyThread_release_lock(n->sync);
@@ -385,7 +360,7 @@ event_release(TSObject *self)
         else {
             futs = PyTuple_New(same);
             if (futs == NULL) {
-                keep_first_error(&err);
+                tsw_keep_first_error(&err);
                 continue; /* the references are dropped below */
             }
             Py_ssize_t m = 0;
@@ -399,8 +374,8 @@ event_release(TSObject *self)
                 }
             }
         }
-        if (ts_wake_loop(st, loop, futs, Py_True) < 0) {
-            keep_first_error(&err);
+        if (tsw_wake_loop(st, loop, futs, Py_True) < 0) {
+            tsw_keep_first_error(&err);
         }
         Py_DECREF(futs);
         Py_CLEAR(buf[2 * i]);
@@ -423,10 +398,10 @@ event_release(TSObject *self)
 
 /* First step of wait(): take the flag (consuming it when is_flag) or queue
  * a waiter future of the running loop. */
-static AwStep
-ts_wait_begin(AlAwaitable *aw, int is_flag, PyObject **result)
+AwStep
+tsw_wait_begin(AlAwaitable *aw, int is_flag, PyObject **result)
 {
-    TSObject *self = (TSObject *)aw->owner;
+    TsObject *self = (TsObject *)aw->owner;
     AlState *st = aw->st;
     int got;
     TS_LOCK(self);
@@ -454,7 +429,7 @@ ts_wait_begin(AlAwaitable *aw, int is_flag, PyObject **result)
         Py_DECREF(loop);
         return AW_ERROR;
     }
-    TSNode *n = node_new(loop, fut);
+    TsNode *n = tsn_new(loop, fut);
     Py_DECREF(loop);
     if (n == NULL) {
         Py_DECREF(fut);
@@ -468,35 +443,36 @@ ts_wait_begin(AlAwaitable *aw, int is_flag, PyObject **result)
         }
     }
     else {
-        ts_link(self, n);
+        tsn_link(self, n);
     }
     TS_UNLOCK(self);
     if (got) {
-        node_free(n);
+        tsn_free(n);
         Py_DECREF(fut);
         *result = Py_NewRef(aw->ret);
         return AW_RETURN;
     }
     Py_XSETREF(aw->fut, fut);
-    aw->index = (Py_ssize_t)(intptr_t)n;
+    aw->u.node = n;
     aw->state = 1;
-    return AW_YIELD;
+    return AW_AWAIT_FUT;
 }
 
 /* Resumption of wait() with value, or with the exception set (value NULL):
  * leave the queue; a flag waiter granted the flag but not resuming passes
  * it on. */
-static AwStep
-ts_wait_end(AlAwaitable *aw, int is_flag, PyObject *value, PyObject **result)
+AwStep
+tsw_wait_end(AlAwaitable *aw, int is_flag, PyObject *value, PyObject **result)
 {
-    TSObject *self = (TSObject *)aw->owner;
-    TSNode *n = (TSNode *)(intptr_t)aw->index;
+    TsObject *self = (TsObject *)aw->owner;
+    TsNode *n = aw->u.node;
+    assert(n != NULL && aw->state == 1);
     int granted = 0, ours = 1;
-    aw->index = 0;
+    aw->u.node = NULL;
     TS_LOCK(self);
     switch (n->state) {
     case TS_LINKED:
-        ts_unlink(self, n); /* node_free() below drops its references */
+        tsn_unlink(self, n); /* tsn_free() below drops its references */
         break;
     case TS_GRANTED:
         granted = 1;
@@ -510,12 +486,12 @@ ts_wait_end(AlAwaitable *aw, int is_flag, PyObject *value, PyObject **result)
     }
     TS_UNLOCK(self);
     if (ours) {
-        node_free(n);
+        tsn_free(n);
     }
     if (value == NULL) {
         if (is_flag && granted) {
             PyObject *exc = al_fetch_exc();
-            if (flag_release(self) < 0) {
+            if (tsw_set_one(self) < 0) {
                 PyErr_WriteUnraisable(aw->owner);
             }
             al_restore_exc(exc);
@@ -526,30 +502,12 @@ ts_wait_end(AlAwaitable *aw, int is_flag, PyObject *value, PyObject **result)
     return AW_RETURN;
 }
 
-static AwStep
-flag_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
-{
-    if (aw->state == 0) {
-        return ts_wait_begin(aw, 1, result);
-    }
-    return ts_wait_end(aw, 1, value, result);
-}
-
-static AwStep
-event_wait_step(AlAwaitable *aw, PyObject *value, PyObject **result)
-{
-    if (aw->state == 0) {
-        return ts_wait_begin(aw, 0, result);
-    }
-    return ts_wait_end(aw, 0, value, result);
-}
-
 /* ------------------------------------------------------------------ */
 /* wait_sync() */
 
 /* Monotonic time in seconds. */
 static double
-ts_monotonic(void)
+tsw_monotonic(void)
 {
 #ifdef _WIN32
     return (double)GetTickCount64() * 1e-3;
@@ -564,16 +522,16 @@ ts_monotonic(void)
  * seconds passed (secs < 0: no limit), running signal handlers when
  * interrupted as threading's locks do. 1 if woken by set(), 0 on timeout,
  * -1 if a signal handler raised. */
-static int
-event_block(TSObject *self, double secs)
+int
+tsw_block(TsObject *self, double secs)
 {
-    TSNode *n = node_new(NULL, NULL);
+    TsNode *n = tsn_new(NULL, NULL);
     if (n == NULL) {
         return -1;
     }
     n->sync = PyThread_allocate_lock();
     if (n->sync == NULL) {
-        node_free(n);
+        tsn_free(n);
         PyErr_NoMemory();
         return -1;
     }
@@ -581,24 +539,25 @@ event_block(TSObject *self, double secs)
     TS_LOCK(self);
     if (self->flag) {
         TS_UNLOCK(self);
-        node_free(n);
+        tsn_free(n);
         return 1;
     }
-    ts_link(self, n);
+    tsn_link(self, n);
     TS_UNLOCK(self);
 
-    double deadline = secs >= 0 ? ts_monotonic() + secs : 0.0;
+    double deadline = secs >= 0 ? tsw_monotonic() + secs : 0.0;
     int failed = 0;
     for (;;) {
         PY_TIMEOUT_T us = -1;
         if (secs >= 0) {
-            double left = deadline - ts_monotonic();
+            double left = deadline - tsw_monotonic();
             us = left > 0 ? (PY_TIMEOUT_T)ceil(left * 1e6) : 0;
         }
         PyLockStatus r;
-        Py_BEGIN_ALLOW_THREADS r = PyThread_acquire_lock_timed(n->sync, us, 1);
-        Py_END_ALLOW_THREADS if (r != PY_LOCK_INTR)
-        {
+        Py_BEGIN_ALLOW_THREADS
+        r = PyThread_acquire_lock_timed(n->sync, us, 1);
+        Py_END_ALLOW_THREADS
+        if (r != PY_LOCK_INTR) {
             break;
         }
         if (PyErr_CheckSignals() < 0) {
@@ -609,90 +568,24 @@ event_block(TSObject *self, double secs)
     TS_LOCK(self);
     int granted = n->state == TS_GRANTED;
     if (n->state == TS_LINKED) {
-        ts_unlink(self, n);
+        tsn_unlink(self, n);
     }
     TS_UNLOCK(self);
-    node_free(n);
+    tsn_free(n);
     return failed ? -1 : granted;
-}
-
-static PyObject *
-event_wait_sync(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
-{
-    TSObject *self = (TSObject *)op;
-    PyObject *timeout;
-    if (al_parse_one_arg("ThreadSafeEvent.wait_sync", "timeout", 0, args, nargs, kwnames,
-                         &timeout) < 0) {
-        return NULL;
-    }
-    int blocking = 1;
-    double secs = -1.0;
-    if (timeout != NULL && timeout != Py_None) {
-        /* As threading.Condition.wait: a positive timeout blocks, others
-         * poll. NaN is neither: it polls where threading tests
-         * `timeout > 0`, and is rejected where it tests `timeout <= 0`
-         * (3.14+; probed at import, see ts_probe_nan). */
-        PyObject *zero = PyLong_FromLong(0);
-        if (zero == NULL) {
-            return NULL;
-        }
-        int nonpos = PyObject_RichCompareBool(timeout, zero, Py_LE);
-        blocking = nonpos < 0 ? -1 : PyObject_RichCompareBool(timeout, zero, Py_GT);
-        Py_DECREF(zero);
-        if (blocking < 0) {
-            return NULL;
-        }
-        if (!nonpos && !blocking && self->st->ts_nan_raises) {
-            PyErr_SetString(PyExc_ValueError, "Invalid value NaN (not a number)");
-            return NULL;
-        }
-        if (blocking) {
-            secs = PyFloat_AsDouble(timeout);
-            if (secs == -1.0 && PyErr_Occurred()) {
-                return NULL;
-            }
-            if (!(secs * 1e6 < (double)PY_TIMEOUT_MAX)) {
-                PyErr_SetString(PyExc_OverflowError, "timeout value is too large");
-                return NULL;
-            }
-        }
-    }
-    if (blocking) {
-        PyObject *loop = PyObject_CallNoArgs(self->st->get_running_loop);
-        if (loop == NULL) {
-            return NULL;
-        }
-        int running = loop != Py_None;
-        Py_DECREF(loop);
-        if (running) {
-            PyErr_Format(PyExc_RuntimeError,
-                         "%s.wait_sync() would block the event loop running in this thread; "
-                         "use 'await ev.wait()' in a coroutine (or wait_sync(timeout=0) to poll)",
-                         al_short_name(Py_TYPE(op)));
-            return NULL;
-        }
-    }
-    TS_LOCK(self);
-    int flag = self->flag;
-    TS_UNLOCK(self);
-    if (flag || !blocking) {
-        return PyBool_FromLong(flag);
-    }
-    int r = event_block(self, secs);
-    return r < 0 ? NULL : PyBool_FromLong(r);
 }
 
 /* ------------------------------------------------------------------ */
 /* Methods shared by both types. */
 
-static PyObject *
-ts_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
+PyObject *
+tsw_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
 {
     AlState *st = al_state_from_type(type);
     if (st == NULL) {
         return NULL;
     }
-    TSObject *self = (TSObject *)type->tp_alloc(type, 0);
+    TsObject *self = (TsObject *)type->tp_alloc(type, 0);
     if (self == NULL) {
         return NULL;
     }
@@ -712,8 +605,8 @@ ts_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
     return (PyObject *)self;
 }
 
-static int
-ts_init(PyObject *self, PyObject *args, PyObject *kwds)
+int
+tsw_init(PyObject *self, PyObject *args, PyObject *kwds)
 {
     if (PyTuple_GET_SIZE(args) != 0 || (kwds != NULL && PyDict_GET_SIZE(kwds) != 0)) {
         PyErr_Format(PyExc_TypeError, "%s() takes no arguments", al_short_name(Py_TYPE(self)));
@@ -722,24 +615,24 @@ ts_init(PyObject *self, PyObject *args, PyObject *kwds)
     return 0;
 }
 
-static int
-ts_traverse(PyObject *op, visitproc visit, void *arg)
+int
+tsw_traverse(PyObject *op, visitproc visit, void *arg)
 {
-    TSObject *self = (TSObject *)op;
+    TsObject *self = (TsObject *)op;
     Py_VISIT(Py_TYPE(op));
     /* The GC runs with every other thread stopped or outside Python: no
      * setter or waiter is between its lock and unlock. */
-    for (TSNode *n = self->head.next; n != &self->head; n = n->next) {
+    for (TsNode *n = self->head.next; n != &self->head; n = n->next) {
         Py_VISIT(n->loop);
         Py_VISIT(n->fut);
     }
     return 0;
 }
 
-static void
-ts_dealloc(PyObject *op)
+void
+tsw_dealloc(PyObject *op)
 {
-    TSObject *self = (TSObject *)op;
+    TsObject *self = (TsObject *)op;
     PyTypeObject *tp = Py_TYPE(op);
     PyObject_GC_UnTrack(op);
     if (self->weakreflist != NULL) {
@@ -749,9 +642,9 @@ ts_dealloc(PyObject *op)
      * wait_sync() its self): a node still linked belongs to an awaitable
      * that was cleared without finishing; nobody else will free it. */
     while (self->head.next != &self->head) {
-        TSNode *n = self->head.next;
-        ts_unlink(self, n);
-        node_free(n);
+        TsNode *n = self->head.next;
+        tsn_unlink(self, n);
+        tsn_free(n);
     }
 #if !AL_PY313
     if (self->mutex != NULL) {
@@ -762,10 +655,10 @@ ts_dealloc(PyObject *op)
     Py_DECREF(tp);
 }
 
-static PyObject *
-ts_repr(PyObject *op)
+PyObject *
+tsw_repr(PyObject *op)
 {
-    TSObject *self = (TSObject *)op;
+    TsObject *self = (TsObject *)op;
     TS_LOCK(self);
     int flag = self->flag;
     Py_ssize_t n = self->nwaiters;
@@ -775,10 +668,10 @@ ts_repr(PyObject *op)
                          : PyUnicode_FromString(state));
 }
 
-static PyObject *
-ts_is_set(PyObject *op, const char *qualname, Py_ssize_t nargs, PyObject *kwnames)
+PyObject *
+tsw_is_set(PyObject *op, const char *qualname, Py_ssize_t nargs, PyObject *kwnames)
 {
-    TSObject *self = (TSObject *)op;
+    TsObject *self = (TsObject *)op;
     if (al_no_args(qualname, nargs, kwnames) < 0) {
         return NULL;
     }
@@ -788,10 +681,10 @@ ts_is_set(PyObject *op, const char *qualname, Py_ssize_t nargs, PyObject *kwname
     return PyBool_FromLong(flag);
 }
 
-static PyObject *
-ts_clear(PyObject *op, const char *qualname, Py_ssize_t nargs, PyObject *kwnames)
+PyObject *
+tsw_clear(PyObject *op, const char *qualname, Py_ssize_t nargs, PyObject *kwnames)
 {
-    TSObject *self = (TSObject *)op;
+    TsObject *self = (TsObject *)op;
     if (al_no_args(qualname, nargs, kwnames) < 0) {
         return NULL;
     }
@@ -801,235 +694,8 @@ ts_clear(PyObject *op, const char *qualname, Py_ssize_t nargs, PyObject *kwnames
     Py_RETURN_NONE;
 }
 
-/* ------------------------------------------------------------------ */
-/* ThreadSafeFlag */
-
-static PyObject *
-flag_wait(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
-{
-    if (al_no_args("ThreadSafeFlag.wait", nargs, kwnames) < 0) {
-        return NULL;
-    }
-    return aw_new(((TSObject *)self)->st, self, flag_wait_step, "ThreadSafeFlag.wait", Py_None);
-}
-
-static PyObject *
-flag_set(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
-{
-    if (al_no_args("ThreadSafeFlag.set", nargs, kwnames) < 0) {
-        return NULL;
-    }
-    if (flag_release((TSObject *)self) < 0) {
-        return NULL;
-    }
-    Py_RETURN_NONE;
-}
-
-static PyObject *
-flag_clear(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
-{
-    return ts_clear(self, "ThreadSafeFlag.clear", nargs, kwnames);
-}
-
-static PyObject *
-flag_is_set(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
-{
-    return ts_is_set(self, "ThreadSafeFlag.is_set", nargs, kwnames);
-}
-
-static PyMethodDef flag_methods[] = {
-    { "wait", CMETH(flag_wait), METH_CM,
-      PyDoc_STR("wait($self)\n--\n\nWait until the flag is set, then clear it (a coroutine); "
-                "return None.") },
-    { "set", CMETH(flag_set), METH_CM,
-      PyDoc_STR("set($self)\n--\n\nRelease the longest-waiting task, or set the flag when none "
-                "waits. Callable from any thread and from signal handlers.") },
-    { "clear", CMETH(flag_clear), METH_CM, PyDoc_STR("clear($self)\n--\n\nReset the flag.") },
-    { "is_set", CMETH(flag_is_set), METH_CM,
-      PyDoc_STR("is_set($self)\n--\n\nReturn True if the flag is set.") },
-    { NULL, NULL, 0, NULL },
-};
-
-/* ------------------------------------------------------------------ */
-/* ThreadSafeEvent */
-
-static PyObject *
-tsevent_wait(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
-{
-    if (al_no_args("ThreadSafeEvent.wait", nargs, kwnames) < 0) {
-        return NULL;
-    }
-    return aw_new(((TSObject *)self)->st, self, event_wait_step, "ThreadSafeEvent.wait", Py_True);
-}
-
-static PyObject *
-tsevent_set(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
-{
-    if (al_no_args("ThreadSafeEvent.set", nargs, kwnames) < 0) {
-        return NULL;
-    }
-    if (event_release((TSObject *)self) < 0) {
-        return NULL;
-    }
-    Py_RETURN_NONE;
-}
-
-static PyObject *
-tsevent_clear(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
-{
-    return ts_clear(self, "ThreadSafeEvent.clear", nargs, kwnames);
-}
-
-static PyObject *
-tsevent_is_set(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-               PyObject *kwnames)
-{
-    return ts_is_set(self, "ThreadSafeEvent.is_set", nargs, kwnames);
-}
-
-static PyMethodDef tsevent_methods[] = {
-    { "wait", CMETH(tsevent_wait), METH_CM,
-      PyDoc_STR("wait($self)\n--\n\nWait until the flag is set (a coroutine); return True.") },
-    { "wait_sync", CMETH(event_wait_sync), METH_CM,
-      PyDoc_STR(
-        "wait_sync($self, timeout=None)\n--\n\nBlock the calling thread until the flag is set "
-        "or the timeout (seconds) passes; return the flag, as threading.Event.wait.") },
-    { "set", CMETH(tsevent_set), METH_CM,
-      PyDoc_STR("set($self)\n--\n\nSet the flag and wake every waiting task and thread. Callable "
-                "from any thread and from signal handlers.") },
-    { "clear", CMETH(tsevent_clear), METH_CM, PyDoc_STR("clear($self)\n--\n\nReset the flag.") },
-    { "is_set", CMETH(tsevent_is_set), METH_CM,
-      PyDoc_STR("is_set($self)\n--\n\nReturn True if the flag is set.") },
-    { NULL, NULL, 0, NULL },
-};
-
-/* ------------------------------------------------------------------ */
-/* Types. */
-
-static PyMemberDef ts_members[] = {
-    { "__weaklistoffset__", T_PYSSIZET, offsetof(TSObject, weakreflist), READONLY, NULL },
+/* __weakref__ support of both types. */
+PyMemberDef tsw_members[] = {
+    { "__weaklistoffset__", T_PYSSIZET, offsetof(TsObject, weakreflist), READONLY, NULL },
     { NULL, 0, 0, 0, NULL },
 };
-
-static PyType_Slot flag_slots[] = {
-    { Py_tp_doc, (void *)PyDoc_STR(
-                   "ThreadSafeFlag()\n--\n\nA flag that threads and signal handlers set and "
-                   "asyncio tasks of any loop wait for.\n\nEach set() releases one waiting task "
-                   "(the longest-waiting); with no waiter the flag stays set until a wait() "
-                   "takes it.") },
-    { Py_tp_new, ts_new },
-    { Py_tp_init, ts_init },
-    { Py_tp_dealloc, ts_dealloc },
-    { Py_tp_traverse, ts_traverse },
-    { Py_tp_repr, ts_repr },
-    { Py_tp_methods, flag_methods },
-    { Py_tp_members, ts_members },
-    { 0, NULL },
-};
-
-static PyType_Slot tsevent_slots[] = {
-    { Py_tp_doc,
-      (void *)PyDoc_STR("ThreadSafeEvent()\n--\n\nAn event that threads and signal handlers set, "
-                        "waking asyncio tasks of any loop (await wait()) and threads "
-                        "(wait_sync()).") },
-    { Py_tp_new, ts_new },
-    { Py_tp_init, ts_init },
-    { Py_tp_dealloc, ts_dealloc },
-    { Py_tp_traverse, ts_traverse },
-    { Py_tp_repr, ts_repr },
-    { Py_tp_methods, tsevent_methods },
-    { Py_tp_members, ts_members },
-    { 0, NULL },
-};
-
-static PyType_Spec flag_spec = {
-    .name = "asynclocks._core.ThreadSafeFlag",
-    .basicsize = sizeof(TSObject),
-    .itemsize = 0,
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
-    .slots = flag_slots,
-};
-
-static PyType_Spec tsevent_spec = {
-    .name = "asynclocks._core.ThreadSafeEvent",
-    .basicsize = sizeof(TSObject),
-    .itemsize = 0,
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
-    .slots = tsevent_slots,
-};
-
-/* Create a type from spec, store it in *slot and add it to module. */
-static int
-add_ts_type(PyObject *module, PyType_Spec *spec, PyTypeObject **slot)
-{
-    PyObject *tp = PyType_FromModuleAndSpec(module, spec, NULL);
-    if (tp == NULL) {
-        return -1;
-    }
-    *slot = (PyTypeObject *)tp;
-    return PyModule_AddObjectRef(module, al_short_name((PyTypeObject *)tp), tp);
-}
-
-/* Whether threading.Event().wait(nan) raises ValueError (it returns False
- * where threading.Condition.wait tests `timeout > 0`). 0 or -1. */
-static int
-ts_probe_nan(AlState *st)
-{
-    PyObject *threading = PyImport_ImportModule("threading");
-    if (threading == NULL) {
-        return -1;
-    }
-    PyObject *ev = PyObject_CallMethod(threading, "Event", NULL);
-    Py_DECREF(threading);
-    if (ev == NULL) {
-        return -1;
-    }
-    PyObject *r = PyObject_CallMethod(ev, "wait", "d", Py_NAN);
-    Py_DECREF(ev);
-    if (r != NULL) {
-        Py_DECREF(r);
-        st->ts_nan_raises = 0;
-        return 0;
-    }
-    if (!PyErr_ExceptionMatches(PyExc_ValueError)) {
-        return -1;
-    }
-    PyErr_Clear();
-    st->ts_nan_raises = 1;
-    return 0;
-}
-
-int
-al_threadsafe_exec(PyObject *module, AlState *st)
-{
-    if (ts_probe_nan(st) < 0) {
-        return -1;
-    }
-    PyObject *asyncio = PyImport_ImportModule("asyncio");
-    if (asyncio == NULL) {
-        return -1;
-    }
-    st->current_task = PyObject_GetAttrString(asyncio, "current_task");
-    Py_DECREF(asyncio);
-    if (st->current_task == NULL) {
-        return -1;
-    }
-    st->str_call_soon_threadsafe = PyUnicode_InternFromString("call_soon_threadsafe");
-    if (st->str_call_soon_threadsafe == NULL) {
-        return -1;
-    }
-    PyObject *modname = PyModule_GetNameObject(module);
-    if (modname == NULL) {
-        return -1;
-    }
-    st->ts_wake = PyCFunction_NewEx(&ts_wake_def, module, modname);
-    Py_DECREF(modname);
-    if (st->ts_wake == NULL) {
-        return -1;
-    }
-    if (add_ts_type(module, &flag_spec, &st->ThreadSafeFlag_Type) < 0 ||
-        add_ts_type(module, &tsevent_spec, &st->ThreadSafeEvent_Type) < 0) {
-        return -1;
-    }
-    return 0;
-}
