@@ -976,3 +976,27 @@ def test_docs_example_runs():
         [sys.executable, "-c", block], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout == "55\n"
+
+
+@pytest.mark.parametrize("impl_name", sorted(IMPLS))
+def test_interpreter_exit_with_waiters(impl_name):
+    """A daemon thread blocked in sync_q.get() and a task of a loop running in
+    another daemon thread, waiting in async_q.get(), at interpreter exit."""
+    import subprocess
+
+    code = f"""
+import asyncio, importlib, threading, time
+mod = importlib.import_module({"asynclocks._tsqueue" if impl_name == "python" else "asynclocks._core"!r})
+q = mod.ThreadSafeQueue()
+threading.Thread(target=q.sync_q.get, daemon=True).start()
+loop = asyncio.new_event_loop()
+threading.Thread(target=loop.run_forever, daemon=True).start()
+asyncio.run_coroutine_threadsafe(q.async_q.get(), loop)
+while "getters[2]" not in repr(q):
+    time.sleep(0.001)
+print("exiting")
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (out.returncode, out.stdout, out.stderr) == (0, "exiting\n", "")
