@@ -984,9 +984,10 @@ def test_interpreter_exit_with_waiters(impl_name):
     another daemon thread, waiting in async_q.get(), at interpreter exit."""
     import subprocess
 
+    module = "asynclocks._tsqueue" if impl_name == "python" else "asynclocks._core"
     code = f"""
 import asyncio, importlib, threading, time
-mod = importlib.import_module({"asynclocks._tsqueue" if impl_name == "python" else "asynclocks._core"!r})
+mod = importlib.import_module({module!r})
 q = mod.ThreadSafeQueue()
 threading.Thread(target=q.sync_q.get, daemon=True).start()
 loop = asyncio.new_event_loop()

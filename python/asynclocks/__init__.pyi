@@ -26,6 +26,13 @@ from asynclocks._install import install as install
 from asynclocks._install import is_installed as is_installed
 from asynclocks._install import uninstall as uninstall
 
+# The thread-safe queues are Python classes (asynclocks/_tsqueue.py, typed there).
+from asynclocks._tsqueue import AsyncQueueShutDown as AsyncQueueShutDown
+from asynclocks._tsqueue import SyncQueueShutDown as SyncQueueShutDown
+from asynclocks._tsqueue import ThreadSafeLifoQueue as ThreadSafeLifoQueue
+from asynclocks._tsqueue import ThreadSafePriorityQueue as ThreadSafePriorityQueue
+from asynclocks._tsqueue import ThreadSafeQueue as ThreadSafeQueue
+
 if sys.version_info >= (3, 11):
     from asyncio import BrokenBarrierError as BrokenBarrierError
 
@@ -49,6 +56,14 @@ __all__ = [
 ]
 if sys.version_info >= (3, 11):
     __all__ += ["Barrier", "BrokenBarrierError"]
+
+__all__ += [
+    "ThreadSafeQueue",
+    "ThreadSafeLifoQueue",
+    "ThreadSafePriorityQueue",
+    "SyncQueueShutDown",
+    "AsyncQueueShutDown",
+]
 
 IMPORT_ERROR: ImportError | None
 """Why the C extension could not be imported, when it was wanted but failed."""
