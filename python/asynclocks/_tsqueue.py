@@ -404,22 +404,17 @@ class ThreadSafeQueue(Generic[T]):
 
     # -- waiting ----------------------------------------------------------------
 
-    async def _wait_async(self, w: _Waiter, kind: int) -> None:
-        """Await w's future; on any exception leave the list and pass on a
-        wake-up that was received and not used (asyncio.Queue's rule)."""
-        fut = w.fut
-        try:
-            await fut
-        except BaseException:
-            with self._mutex:
-                state = w.state
-                if state == _LINKED:
-                    self._waiter_list(kind).remove(w)
-                elif state == _PENDING:
-                    w.left = True  # _deliver passes the wake-up on
-            if state == _WOKEN and kind != _JOINERS and not fut.cancelled():
-                self._pass_on(kind)
-            raise
+    def _abandon(self, w: _Waiter, kind: int) -> None:
+        """A task stops waiting on w with an exception: leave the list, and pass
+        on a wake-up that was received and not used (asyncio.Queue's rule)."""
+        with self._mutex:
+            state = w.state
+            if state == _LINKED:
+                self._waiter_list(kind).remove(w)
+            elif state == _PENDING:
+                w.left = True  # _deliver passes the wake-up on
+        if state == _WOKEN and kind != _JOINERS and not w.fut.cancelled():
+            self._pass_on(kind)
 
     def _waiter_list(self, kind: int) -> deque[_Waiter]:
         if kind == _GETTERS:
@@ -601,7 +596,7 @@ class SyncQueue(_Face[T]):
                         endtime = monotonic() + timeout
                 if size:
                     item = p._get_f()
-                    pw = p._take_next(p._putters) if p._putters else None if p._putters else None
+                    pw = p._take_next(p._putters) if p._putters else None
                     break
                 remaining = None
                 if endtime is not None:
@@ -701,47 +696,57 @@ class AsyncQueue(_Face[T]):
     async def put(self, item: T) -> None:
         """Put an item into the queue, waiting while it is full (a coroutine)."""
         p = self._parent
-        fut: Any = None
-        loop: Any = None
+        mutex = p._mutex
         while True:
-            with p._mutex:
+            with mutex:
                 if not (0 < p._maxsize <= p._qsize_f()):
+                    if p._is_shutdown:
+                        raise AsyncQueueShutDown
+                    p._put_f(item)
+                    p._unfinished_tasks += 1
+                    g = p._take_next(p._getters) if p._getters else None
                     break
                 if p._is_shutdown:
                     raise AsyncQueueShutDown
-                if fut is not None:
-                    w = _Waiter(loop, fut, None)
-                    p._putters.append(w)
-            if fut is None:
-                loop = asyncio.get_running_loop()
-                fut = loop.create_future()
-                continue  # re-check under the mutex, then queue the waiter
-            await p._wait_async(w, _PUTTERS)
-            fut = None
-        self.put_nowait(item)
+            loop = asyncio.get_running_loop()
+            fut = loop.create_future()
+            with mutex:  # re-check (another thread may have made room), then queue
+                if not (0 < p._maxsize <= p._qsize_f()) or p._is_shutdown:
+                    continue
+                w = _Waiter(loop, fut, None)
+                p._putters.append(w)
+            try:
+                await fut
+            except BaseException:
+                p._abandon(w, _PUTTERS)
+                raise
+        if g is not None:
+            p._wake(g, _GETTERS)
 
     async def get(self) -> T:
         """Remove and return an item, waiting while the queue is empty (a coroutine)."""
         p = self._parent
-        fut: Any = None
-        loop: Any = None
+        mutex = p._mutex
         while True:
-            with p._mutex:
+            with mutex:
                 if p._qsize_f():
                     item = p._get_f()
-                    pw = p._take_next(p._putters) if p._putters else None if p._putters else None
+                    pw = p._take_next(p._putters) if p._putters else None
                     break
                 if p._is_shutdown:
                     raise AsyncQueueShutDown
-                if fut is not None:
-                    w = _Waiter(loop, fut, None)
-                    p._getters.append(w)
-            if fut is None:
-                loop = asyncio.get_running_loop()
-                fut = loop.create_future()
-                continue
-            await p._wait_async(w, _GETTERS)
-            fut = None
+            loop = asyncio.get_running_loop()
+            fut = loop.create_future()
+            with mutex:  # re-check (another thread may have put), then queue
+                if p._qsize_f() or p._is_shutdown:
+                    continue
+                w = _Waiter(loop, fut, None)
+                p._getters.append(w)
+            try:
+                await fut
+            except BaseException:
+                p._abandon(w, _GETTERS)
+                raise
         if pw is not None:
             p._wake(pw, _PUTTERS)
         return item
@@ -749,16 +754,20 @@ class AsyncQueue(_Face[T]):
     async def join(self) -> None:
         """Wait until every item put was marked done with task_done() (a coroutine)."""
         p = self._parent
-        fut: Any = None
-        loop: Any = None
         while True:
             with p._mutex:
                 if not p._unfinished_tasks:
                     return
-                if fut is not None:
-                    w = _Waiter(loop, fut, None)
-                    p._joiners.append(w)
-                    break
             loop = asyncio.get_running_loop()
             fut = loop.create_future()
-        await p._wait_async(w, _JOINERS)
+            with p._mutex:
+                if not p._unfinished_tasks:
+                    return
+                w = _Waiter(loop, fut, None)
+                p._joiners.append(w)
+            try:
+                await fut
+            except BaseException:
+                p._abandon(w, _JOINERS)
+                raise
+            return
