@@ -25,6 +25,12 @@ typedef struct AlAwaitable AlAwaitable;
     X(PyTypeObject *, ThreadSafeFlag_Type)                                                         \
     X(PyTypeObject *, ThreadSafeEvent_Type)                                                        \
     X(PyTypeObject *, Awaitable_Type)                                                              \
+    X(PyTypeObject *, TsqNode_Type)                                                                \
+    X(PyTypeObject *, TsQueue_Type)                                                                \
+    X(PyTypeObject *, TsLifoQueue_Type)                                                            \
+    X(PyTypeObject *, TsPriorityQueue_Type)                                                        \
+    X(PyTypeObject *, TsqSync_Type)                                                                \
+    X(PyTypeObject *, TsqAsync_Type)                                                               \
     X(PyObject *, CoroMethod_Type)
 
 /* Objects imported from the stdlib. asyncio's C Future type and its
@@ -54,8 +60,15 @@ typedef struct AlAwaitable AlAwaitable;
 
 /* Objects this module makes for itself. */
 #define AL_STATE_OWN(X)                                                                            \
-    X(PyObject *, stop_true) /* the shared StopIteration(True) (awaitable.c) */                    \
-    X(PyObject *, ts_wake)   /* the thread-safe family's wake-up callback (tswait.c) */
+    X(PyObject *, stop_true)     /* the shared StopIteration(True) (awaitable.c) */                \
+    X(PyObject *, ts_wake)       /* the thread-safe family's wake-up callback (tswait.c) */        \
+    X(PyObject *, tsq_deliver)   /* the thread-safe queues' wake-up callback (tsqueue.c) */        \
+    X(PyObject *, Empty)         /* queue.Empty (tsqueue.c) */                                     \
+    X(PyObject *, Full)          /* queue.Full */                                                  \
+    X(PyObject *, ShutDown)      /* asynclocks.SyncQueueShutDown */                                \
+    X(PyObject *, QueueEmpty)    /* asyncio.QueueEmpty */                                          \
+    X(PyObject *, QueueFull)     /* asyncio.QueueFull */                                           \
+    X(PyObject *, QueueShutDown) /* asynclocks.AsyncQueueShutDown */
 
 /* Interned strings: the field str_<name> holds the str "<name>". */
 #define AL_STATE_STRINGS(X)                                                                        \
@@ -73,7 +86,11 @@ typedef struct AlAwaitable AlAwaitable;
     X(append)                                                                                      \
     X(source)                                                                                      \
     X(remove)                                                                                      \
-    X(call_soon_threadsafe)
+    X(call_soon_threadsafe)                                                                        \
+    X(_qsize)                                                                                      \
+    X(_put)                                                                                        \
+    X(_get)                                                                                        \
+    X(_init)
 
 /* Indexes of AlState.await_msg: `await x` where x is not awaitable, where
  * x.__await__() returned a non-iterator, and where it returned a coroutine. */

@@ -82,7 +82,8 @@ else:
 if sys.version_info >= (3, 11):
     BrokenBarrierError = _asyncio.BrokenBarrierError
 
-# Thread-safe queues (janus's API): the Python implementation.
+# Thread-safe queues (janus's API): the C types when the extension is in use,
+# else the Python implementation (asynclocks._tsqueue, their specification).
 from asynclocks._tsqueue import (  # noqa: E402
     AsyncQueueShutDown,
     SyncQueueShutDown,
@@ -90,6 +91,13 @@ from asynclocks._tsqueue import (  # noqa: E402
     ThreadSafePriorityQueue,
     ThreadSafeQueue,
 )
+
+if IMPLEMENTATION == "c":
+    _core = _importlib.import_module("asynclocks._core")
+    ThreadSafeQueue = _core.ThreadSafeQueue
+    ThreadSafeLifoQueue = _core.ThreadSafeLifoQueue
+    ThreadSafePriorityQueue = _core.ThreadSafePriorityQueue
+    del _core
 
 __all__ += [
     "ThreadSafeQueue",
