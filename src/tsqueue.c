@@ -608,16 +608,18 @@ tq_wake_all(TqObject *q, PyObject *woken, Py_ssize_t k)
 
 /* _tsq_deliver(queue, node, kind): run by the node's loop. */
 static PyObject *
-tq_deliver(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+tq_deliver(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || !PyLong_Check(args[2])) {
+    AlState *st = PyModule_GetState(module);
+    if (nargs != 3 || !PyObject_TypeCheck(args[0], st->TsQueue_Type) ||
+        !Py_IS_TYPE(args[1], st->TsqNode_Type) || !PyLong_Check(args[2]) ||
+        ((TqNode *)args[1])->loop == NULL) {
         PyErr_SetString(PyExc_TypeError, "_tsq_deliver(queue, node, kind)");
         return NULL;
     }
     TqObject *q = TQ(args[0]);
     TqNode *n = (TqNode *)args[1];
     int kind = (int)PyLong_AsLong(args[2]);
-    AlState *st = q->st;
     int done = n->left ? 1 : al_fut_done(st, n->fut);
     if (done < 0) {
         return NULL;
@@ -950,23 +952,29 @@ tq_parse_block_timeout(PyObject *args, PyObject *kwds, const char *fmt, char **k
     return *block < 0 ? -1 : 0;
 }
 
-/* The timeout as seconds (-1: none), ValueError if negative. 0 or -1. */
+/* The timeout as seconds (converted before the mutex is taken: __float__
+ * can run Python code); 0 or -1. */
 static int
 tq_timeout_secs(PyObject *timeout, double *secs)
 {
-    *secs = -1.0;
+    *secs = 0.0;
     if (timeout == Py_None) {
         return 0;
     }
-    double t = PyFloat_AsDouble(timeout);
-    if (t == -1.0 && PyErr_Occurred()) {
-        return -1;
-    }
-    if (t < 0) {
+    *secs = PyFloat_AsDouble(timeout);
+    return *secs == -1.0 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* The deadline of a timeout of secs seconds; ValueError if negative
+ * (queue.Queue's check, at queue.Queue's point). 0 or -1. */
+static int
+tq_deadline(double secs, double *endtime)
+{
+    if (secs < 0) {
         PyErr_SetString(PyExc_ValueError, "'timeout' must be a non-negative number");
         return -1;
     }
-    *secs = t;
+    *endtime = tq_monotonic() + secs;
     return 0;
 }
 
@@ -978,7 +986,9 @@ sync_put(PyObject *self, PyObject *args, PyObject *kwds)
     AlState *st = q->st;
     PyObject *item, *timeout;
     int block;
-    if (tq_parse_block_timeout(args, kwds, "O|OO:put", kwlist, &item, &block, &timeout) < 0) {
+    double secs;
+    if (tq_parse_block_timeout(args, kwds, "O|OO:put", kwlist, &item, &block, &timeout) < 0 ||
+        tq_timeout_secs(block && q->maxsize_d > 0 ? timeout : Py_None, &secs) < 0) {
         return NULL;
     }
     double endtime = -1.0;
@@ -1005,13 +1015,9 @@ sync_put(PyObject *self, PyObject *args, PyObject *kwds)
                         return NULL;
                     }
                 }
-                else if (timeout != Py_None) {
-                    double secs;
-                    if (tq_timeout_secs(timeout, &secs) < 0) {
-                        TQ_UNLOCK(q);
-                        return NULL;
-                    }
-                    endtime = tq_monotonic() + secs;
+                else if (timeout != Py_None && tq_deadline(secs, &endtime) < 0) {
+                    TQ_UNLOCK(q);
+                    return NULL;
                 }
             }
         }
@@ -1073,7 +1079,9 @@ sync_get(PyObject *self, PyObject *args, PyObject *kwds)
     AlState *st = q->st;
     PyObject *timeout;
     int block;
-    if (tq_parse_block_timeout(args, kwds, "|OO:get", kwlist, NULL, &block, &timeout) < 0) {
+    double secs;
+    if (tq_parse_block_timeout(args, kwds, "|OO:get", kwlist, NULL, &block, &timeout) < 0 ||
+        tq_timeout_secs(block ? timeout : Py_None, &secs) < 0) {
         return NULL;
     }
     double endtime = -1.0;
@@ -1099,13 +1107,9 @@ sync_get(PyObject *self, PyObject *args, PyObject *kwds)
                     return NULL;
                 }
             }
-            else if (timeout != Py_None) {
-                double secs;
-                if (tq_timeout_secs(timeout, &secs) < 0) {
-                    TQ_UNLOCK(q);
-                    return NULL;
-                }
-                endtime = tq_monotonic() + secs;
+            else if (timeout != Py_None && tq_deadline(secs, &endtime) < 0) {
+                TQ_UNLOCK(q);
+                return NULL;
             }
         }
         if (size) {

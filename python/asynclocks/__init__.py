@@ -6,7 +6,9 @@ Drop-in replacements for :class:`asyncio.Lock`, :class:`asyncio.Event`,
 with the behaviour of the running interpreter's :mod:`asyncio`; and
 :class:`ThreadSafeFlag` and :class:`ThreadSafeEvent`, which threads and signal
 handlers can set to wake tasks (C extension only: the stdlib has no
-counterpart).
+counterpart); and :class:`ThreadSafeQueue`, :class:`ThreadSafeLifoQueue` and
+:class:`ThreadSafePriorityQueue`, which carry items between threads and tasks
+of any event loops with janus's API (C, or Python without the extension).
 
 The C implementation is used unless the environment variable
 ``ASYNCLOCKS_NO_EXTENSIONS`` is set to a non-empty value other than ``0``, or
