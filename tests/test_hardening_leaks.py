@@ -101,9 +101,17 @@ SCENARIOS = [
     "errors",
     "threadsafe",
     "threadsafe_dropped_while_waiting",
+    "tsqueue",
+    "tsqueue_dropped_while_waiting",
 ]
-# ThreadSafeFlag/ThreadSafeEvent have no stdlib counterpart (no control run).
-NO_STDLIB = {"threadsafe", "threadsafe_dropped_while_waiting"}
+# ThreadSafeFlag/ThreadSafeEvent and the thread-safe queues have no stdlib
+# counterpart (no control run).
+NO_STDLIB = {
+    "threadsafe",
+    "threadsafe_dropped_while_waiting",
+    "tsqueue",
+    "tsqueue_dropped_while_waiting",
+}
 
 try:
     import uvloop  # noqa: F401
@@ -157,7 +165,11 @@ def test_no_leak(scenario, impl):
         pytest.skip("no stdlib counterpart")
     result = run_probe(impl, scenario)
     check(result)
-    if scenario in ("dropped_while_waiting", "threadsafe_dropped_while_waiting"):
+    if scenario in (
+        "dropped_while_waiting",
+        "threadsafe_dropped_while_waiting",
+        "tsqueue_dropped_while_waiting",
+    ):
         # the tasks really were pending when their cycle was collected
         assert result["destroyed_pending"] > 0
         assert result["weak_total"] > 0
@@ -174,6 +186,8 @@ def test_no_leak(scenario, impl):
         "dropped_while_waiting",
         "threadsafe",
         "threadsafe_dropped_while_waiting",
+        "tsqueue",
+        "tsqueue_dropped_while_waiting",
     ],
 )
 def test_no_leak_uvloop(scenario, impl):
