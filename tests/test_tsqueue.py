@@ -963,7 +963,7 @@ def test_queue_dropped_with_waiters_of_a_closed_loop_is_collected(tsq, flavour):
 
 
 def test_docs_example_runs():
-    """docs/threadsafe-queue.md's example (the python block after <!-- example -->)."""
+    """docs/threadsafe-queue.md's example (<!-- example: threadsafe-queue -->)."""
     import pathlib
     import subprocess
 
@@ -971,7 +971,8 @@ def test_docs_example_runs():
     if not doc.exists():
         pytest.skip("docs/ not beside the tests")
     text = doc.read_text()
-    block = text.split("<!-- example -->", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    marker = "<!-- example: threadsafe-queue -->\n"
+    block = text.split(marker, 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
     out = subprocess.run(
         [sys.executable, "-c", block], capture_output=True, text=True, timeout=60, check=True
     )
