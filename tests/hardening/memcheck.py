@@ -54,6 +54,9 @@ def main():
         setattr(ns, name, getattr(asynclocks, name, None))
     ns.ThreadSafeFlag = asynclocks.ThreadSafeFlag
     ns.ThreadSafeEvent = asynclocks.ThreadSafeEvent
+    ns.ThreadSafeQueue = asynclocks.ThreadSafeQueue
+    ns.ThreadSafeLifoQueue = asynclocks.ThreadSafeLifoQueue
+    ns.ThreadSafePriorityQueue = asynclocks.ThreadSafePriorityQueue
     ns.BrokenBarrierError = getattr(asyncio, "BrokenBarrierError", None)
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(lambda loop, ctx: None)
