@@ -1198,8 +1198,12 @@ sync_join(PyObject *self, PyObject *Py_UNUSED(ignored))
 }
 
 static PyObject *
-sync_put_nowait(PyObject *self, PyObject *item)
+sync_put_nowait(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
+    PyObject *item;
+    if (al_parse_one_arg("put_nowait", "item", 1, args, nargs, kwnames, &item) < 0) {
+        return NULL;
+    }
     TqObject *q = FACEQ(self);
     if (tq_put_nowait(q, item, q->st->ShutDown, q->st->Full) < 0) {
         return NULL;
@@ -1448,8 +1452,12 @@ async_get(PyObject *self, PyObject *Py_UNUSED(ignored))
 }
 
 static PyObject *
-async_put(PyObject *self, PyObject *item)
+async_put(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
+    PyObject *item;
+    if (al_parse_one_arg("put", "item", 1, args, nargs, kwnames, &item) < 0) {
+        return NULL;
+    }
     TqObject *q = FACEQ(self);
     PyObject *aw = aw_new(q->st, (PyObject *)q, async_put_step, "AsyncQueue.put", NULL);
     if (aw != NULL) {
@@ -1466,8 +1474,12 @@ async_join(PyObject *self, PyObject *Py_UNUSED(ignored))
 }
 
 static PyObject *
-async_put_nowait(PyObject *self, PyObject *item)
+async_put_nowait(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
+    PyObject *item;
+    if (al_parse_one_arg("put_nowait", "item", 1, args, nargs, kwnames, &item) < 0) {
+        return NULL;
+    }
     TqObject *q = FACEQ(self);
     if (tq_put_nowait(q, item, q->st->QueueShutDown, q->st->QueueFull) < 0) {
         return NULL;
@@ -1580,8 +1592,8 @@ static PyMethodDef sync_methods[] = {
     { "get", CMETH(sync_get), METH_VARARGS | METH_KEYWORDS,
       PyDoc_STR("get($self, block=True, timeout=None)\n--\n\nRemove and return an item, as "
                 "queue.Queue.get.") },
-    { "put_nowait", sync_put_nowait, METH_O,
-      PyDoc_STR("put_nowait($self, item, /)\n--\n\nput(item, block=False).") },
+    { "put_nowait", CMETH(sync_put_nowait), METH_CM,
+      PyDoc_STR("put_nowait($self, item)\n--\n\nput(item, block=False).") },
     { "get_nowait", sync_get_nowait, METH_NOARGS,
       PyDoc_STR("get_nowait($self)\n--\n\nget(block=False).") },
     { "task_done", m_task_done, METH_NOARGS,
@@ -1592,14 +1604,14 @@ static PyMethodDef sync_methods[] = {
 };
 
 static PyMethodDef async_methods[] = {
-    SHARED_METHODS{ "put", async_put, METH_O,
-                    PyDoc_STR("put($self, item, /)\n--\n\nPut an item, waiting while the queue is "
+    SHARED_METHODS{ "put", CMETH(async_put), METH_CM,
+                    PyDoc_STR("put($self, item)\n--\n\nPut an item, waiting while the queue is "
                               "full (a coroutine).") },
     { "get", async_get, METH_NOARGS,
       PyDoc_STR("get($self)\n--\n\nRemove and return an item, waiting while the queue is empty "
                 "(a coroutine).") },
-    { "put_nowait", async_put_nowait, METH_O,
-      PyDoc_STR("put_nowait($self, item, /)\n--\n\nPut an item without blocking.") },
+    { "put_nowait", CMETH(async_put_nowait), METH_CM,
+      PyDoc_STR("put_nowait($self, item)\n--\n\nPut an item without blocking.") },
     { "get_nowait", async_get_nowait, METH_NOARGS,
       PyDoc_STR("get_nowait($self)\n--\n\nRemove and return an item if one is available.") },
     { "task_done", m_task_done, METH_NOARGS,

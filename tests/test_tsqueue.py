@@ -1002,3 +1002,26 @@ print("exiting")
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert (out.returncode, out.stdout, out.stderr) == (0, "exiting\n", "")
+
+
+def test_keyword_arguments_as_the_stdlib(tsq):
+    """put(item=...), put_nowait(item=...), get(block=..., timeout=...),
+    shutdown(immediate=...) by keyword, as queue.Queue and asyncio.Queue
+    accept them."""
+
+    async def main():
+        q = tsq.Queue()
+        q.sync_q.put(item=1, block=True, timeout=1)
+        q.sync_q.put_nowait(item=2)
+        q.async_q.put_nowait(item=3)
+        await q.async_q.put(item=4)
+        got = [q.sync_q.get(block=True, timeout=1), q.sync_q.get(block=False)]
+        got += [q.async_q.get_nowait(), await q.async_q.get()]
+        q.async_q.shutdown(immediate=True)
+        return got
+
+    assert run("asyncio", main()) == [1, 2, 3, 4]
+    with pytest.raises(TypeError):
+        tsq.Queue().sync_q.put_nowait()
+    with pytest.raises(TypeError):
+        tsq.Queue().async_q.put_nowait(1, 2)
