@@ -629,9 +629,15 @@ async def tsqueue(ns, n, keep):
         t2 = asyncio.ensure_future(q.async_q.get())
         await asyncio.sleep(0)
         await until_set(worker.put(lambda i=i: q.sync_q.put(i)))
-        t1.cancel()
+        t1.cancel()  # too late if the wake-up already reached t1: it has the item
+        try:
+            taken = await t1
+        except asyncio.CancelledError:
+            taken = None
+        if taken is not None:
+            q.sync_q.task_done()
+            q.sync_q.put(i)
         assert await t2 == i
-        await _cancel_and_wait(t1)
         q.sync_q.task_done()
         # a putter waiting on the full queue, cancelled; then one served
         q.async_q.put_nowait("full")
