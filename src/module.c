@@ -14,6 +14,7 @@
 #include "semaphore.h"
 #include "tsevent.h"
 #include "tsflag.h"
+#include "tsqueue.h"
 #include "tswait.h"
 #include "waitbase.h"
 
@@ -351,7 +352,8 @@ create_types(PyObject *module, AlState *st)
 #endif
     /* No asyncio base: their own layout (TsObject), no instance __dict__. */
     if (add_type(module, &al_tsflag_spec, NULL, &st->ThreadSafeFlag_Type, AL_TYPE_PUBLIC) < 0 ||
-        add_type(module, &al_tsevent_spec, NULL, &st->ThreadSafeEvent_Type, AL_TYPE_PUBLIC) < 0) {
+        add_type(module, &al_tsevent_spec, NULL, &st->ThreadSafeEvent_Type, AL_TYPE_PUBLIC) < 0 ||
+        al_tsqueue_exec(module, st) < 0) {
         goto done;
     }
     /* Queue, LifoQueue, PriorityQueue (their asyncio bases come from

@@ -29,7 +29,13 @@ typedef struct AlAwaitable AlAwaitable;
     X(PyObject *, CoroMethod_Type)                                                                 \
     X(PyTypeObject *, Queue_Type)                                                                  \
     X(PyTypeObject *, LifoQueue_Type)                                                              \
-    X(PyTypeObject *, PriorityQueue_Type)
+    X(PyTypeObject *, PriorityQueue_Type)                                                          \
+    X(PyTypeObject *, TsqNode_Type)                                                                \
+    X(PyTypeObject *, TsQueue_Type)                                                                \
+    X(PyTypeObject *, TsLifoQueue_Type)                                                            \
+    X(PyTypeObject *, TsPriorityQueue_Type)                                                        \
+    X(PyTypeObject *, TsqSync_Type)                                                                \
+    X(PyTypeObject *, TsqAsync_Type)
 
 /* Objects imported from the stdlib. asyncio's C Future type and its
  * done/cancelled/set_result methods are called directly (no method lookup)
@@ -71,7 +77,14 @@ typedef struct AlAwaitable AlAwaitable;
     X(PyObject *, ts_wake)       /* the thread-safe family's wake-up callback (tswait.c) */        \
     X(PyObject *, zero)          /* the int 0 (queue.c's comparisons) */                           \
     X(PyObject *, queue_methods) /* tuple holding AlQueueCache's meth_* (queue.c) */               \
-    X(PyObject *, empty_dict)    /* 3.11: the __dict__ new primitives share (waitbase.c); or NULL */
+    X(PyObject *, empty_dict)  /* 3.11: the __dict__ new primitives share (waitbase.c); or NULL */ \
+    X(PyObject *, tsq_deliver) /* the thread-safe queues' wake-up callback (tsqueue.c) */          \
+    X(PyObject *, tsq_Empty)   /* queue.Empty (tsqueue.c's own) */                                 \
+    X(PyObject *, tsq_Full)    /* queue.Full */                                                    \
+    X(PyObject *, tsq_ShutDown)      /* asynclocks.SyncQueueShutDown */                            \
+    X(PyObject *, tsq_QueueEmpty)    /* asyncio.QueueEmpty */                                      \
+    X(PyObject *, tsq_QueueFull)     /* asyncio.QueueFull */                                       \
+    X(PyObject *, tsq_QueueShutDown) /* asynclocks.AsyncQueueShutDown */
 
 /* Interned strings: the field str_<name> holds the str "<name>". */
 #define AL_STATE_STRINGS(X)                                                                        \
@@ -104,6 +117,7 @@ typedef struct AlAwaitable AlAwaitable;
     X(_put)                                                                                        \
     X(_get)                                                                                        \
     X(_wakeup_next)
+X(_qsize)
 
 /* Indexes of AlState.await_msg: `await x` where x is not awaitable, where
  * x.__await__() returned a non-iterator, and where it returned a coroutine. */

@@ -106,10 +106,17 @@ SCENARIOS = [
     "queue_ops",
     "queue_dropped_with_items",
     "queue_dropped_while_waiting",
+    "tsqueue",
+    "tsqueue_dropped_while_waiting",
 ]
 # ThreadSafeFlag/ThreadSafeEvent have no stdlib counterpart (no control run).
 HAS_QUEUES = getattr(asynclocks, "Queue", None) is not None
-NO_STDLIB = {"threadsafe", "threadsafe_dropped_while_waiting"}
+NO_STDLIB = {
+    "threadsafe",
+    "threadsafe_dropped_while_waiting",
+    "tsqueue",
+    "tsqueue_dropped_while_waiting",
+}
 
 try:
     import uvloop  # noqa: F401
@@ -169,6 +176,7 @@ def test_no_leak(scenario, impl):
         "dropped_while_waiting",
         "threadsafe_dropped_while_waiting",
         "queue_dropped_while_waiting",
+        "tsqueue_dropped_while_waiting",
     ):
         # the tasks really were pending when their cycle was collected
         assert result["destroyed_pending"] > 0
@@ -188,6 +196,8 @@ def test_no_leak(scenario, impl):
         "threadsafe_dropped_while_waiting",
         "queue_ops",
         "queue_dropped_while_waiting",
+        "tsqueue",
+        "tsqueue_dropped_while_waiting",
     ],
 )
 def test_no_leak_uvloop(scenario, impl):

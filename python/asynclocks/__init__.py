@@ -7,7 +7,9 @@ Drop-in replacements for :class:`asyncio.Lock`, :class:`asyncio.Event`,
 :class:`asyncio.PriorityQueue`, with the behaviour of the running
 interpreter's :mod:`asyncio`; and
 :class:`ThreadSafeFlag` and :class:`ThreadSafeEvent`, which threads and signal
-handlers can set to wake tasks.
+handlers can set to wake tasks; and :class:`ThreadSafeQueue`, :class:`ThreadSafeLifoQueue` and
+:class:`ThreadSafePriorityQueue`, which carry items between threads and tasks
+of any event loops with janus's API.
 
 The C implementation is used unless the environment variable
 ``ASYNCLOCKS_NO_EXTENSIONS`` is set to a non-empty value other than ``0``, the
@@ -124,6 +126,31 @@ QueueEmpty = _asyncio.QueueEmpty
 QueueFull = _asyncio.QueueFull
 if sys.version_info >= (3, 13):
     QueueShutDown = _asyncio.QueueShutDown
+
+# Thread-safe queues (janus's API): the C types when the extension is in use,
+# else the Python implementation (asynclocks._tsqueue, their specification).
+from asynclocks._tsqueue import (  # noqa: E402
+    AsyncQueueShutDown,
+    SyncQueueShutDown,
+    ThreadSafeLifoQueue,
+    ThreadSafePriorityQueue,
+    ThreadSafeQueue,
+)
+
+if IMPLEMENTATION == "c":
+    _core = _importlib.import_module("asynclocks._core")
+    ThreadSafeQueue = _core.ThreadSafeQueue
+    ThreadSafeLifoQueue = _core.ThreadSafeLifoQueue
+    ThreadSafePriorityQueue = _core.ThreadSafePriorityQueue
+    del _core
+
+__all__ += [
+    "ThreadSafeQueue",
+    "ThreadSafeLifoQueue",
+    "ThreadSafePriorityQueue",
+    "SyncQueueShutDown",
+    "AsyncQueueShutDown",
+]
 
 # Imported last: install() reads IMPLEMENTATION and the classes above.
 from asynclocks._install import install, is_installed, uninstall  # noqa: E402

@@ -28,6 +28,13 @@ from asynclocks._install import install as install
 from asynclocks._install import is_installed as is_installed
 from asynclocks._install import uninstall as uninstall
 
+# The thread-safe queues are Python classes (asynclocks/_tsqueue.py, typed there).
+from asynclocks._tsqueue import AsyncQueueShutDown as AsyncQueueShutDown
+from asynclocks._tsqueue import SyncQueueShutDown as SyncQueueShutDown
+from asynclocks._tsqueue import ThreadSafeLifoQueue as ThreadSafeLifoQueue
+from asynclocks._tsqueue import ThreadSafePriorityQueue as ThreadSafePriorityQueue
+from asynclocks._tsqueue import ThreadSafeQueue as ThreadSafeQueue
+
 if sys.version_info >= (3, 11):
     from asyncio import BrokenBarrierError as BrokenBarrierError
 from asyncio import QueueEmpty as QueueEmpty
@@ -63,6 +70,14 @@ if sys.version_info >= (3, 11):
     __all__ += ["Barrier", "BrokenBarrierError"]
 if sys.version_info >= (3, 13):
     __all__ += ["QueueShutDown"]
+
+__all__ += [
+    "ThreadSafeQueue",
+    "ThreadSafeLifoQueue",
+    "ThreadSafePriorityQueue",
+    "SyncQueueShutDown",
+    "AsyncQueueShutDown",
+]
 
 IMPORT_ERROR: ImportError | None
 """Why the C extension is not used (failed import, free-threaded build); None

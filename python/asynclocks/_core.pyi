@@ -20,6 +20,11 @@ from asynclocks import Queue as Queue
 from asynclocks import Semaphore as Semaphore
 from asynclocks import ThreadSafeEvent as ThreadSafeEvent
 from asynclocks import ThreadSafeFlag as ThreadSafeFlag
+from asynclocks import ThreadSafeLifoQueue as ThreadSafeLifoQueue
+from asynclocks import ThreadSafePriorityQueue as ThreadSafePriorityQueue
+from asynclocks import ThreadSafeQueue as ThreadSafeQueue
+from asynclocks._tsqueue import AsyncQueue as AsyncQueue
+from asynclocks._tsqueue import SyncQueue as SyncQueue
 
 if sys.version_info >= (3, 11):
     from asynclocks import Barrier as Barrier

@@ -31,6 +31,7 @@ import collections
 import gc
 import json
 import os
+import queue as _queue
 import sys
 import tracemalloc
 import warnings
@@ -725,6 +726,125 @@ async def queue_dropped_while_waiting(ns, n, keep):
             for o in (empty, full, *tasks):
                 weak(o)
             del empty, full, tasks
+
+def _dead_loop_queue_waiters(q):
+    """In a thread: a loop whose tasks wait in q's get() and join() is closed
+    with them pending."""
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(lambda loop, ctx: None)
+
+    async def start():
+        loop.create_task(q.async_q.get())
+        loop.create_task(q.async_q.join())
+        await asyncio.sleep(0)
+
+    loop.run_until_complete(start())
+    loop.close()
+
+
+async def tsqueue(ns, n, keep):
+    """ThreadSafeQueue/LifoQueue/PriorityQueue: items across threads both ways,
+    waiting getters and putters, cancellation before and after a cross-thread
+    hand-off, timeouts, join, shutdown, closed loops, awaitables by hand."""
+    q = persist(keep, "tsq", ns.ThreadSafeQueue, 1)
+    pq = persist(keep, "tspq", ns.ThreadSafePriorityQueue)
+    lq = persist(keep, "tslq", ns.ThreadSafeLifoQueue)
+    worker = persist(keep, "qworker", _Worker)
+
+    async def until_set(done):
+        while not done.is_set():
+            await asyncio.sleep(0)
+
+    for i in range(n):
+        item = object()
+        await until_set(worker.put(lambda item=item: q.sync_q.put(item)))
+        assert await q.async_q.get() is item
+        q.async_q.task_done()
+        t = asyncio.ensure_future(q.async_q.get())
+        await asyncio.sleep(0)
+        await until_set(worker.put(lambda i=i: q.sync_q.put([i])))
+        assert await t == [i]
+        q.sync_q.task_done()
+        # a getter cancelled while the hand-off from a thread is on its way
+        t1 = asyncio.ensure_future(q.async_q.get())
+        t2 = asyncio.ensure_future(q.async_q.get())
+        await asyncio.sleep(0)
+        await until_set(worker.put(lambda i=i: q.sync_q.put(i)))
+        t1.cancel()  # too late if the wake-up already reached t1: it has the item
+        try:
+            taken = await t1
+        except asyncio.CancelledError:
+            taken = None
+        if taken is not None:
+            q.sync_q.task_done()
+            q.sync_q.put(i)
+        assert await t2 == i
+        q.sync_q.task_done()
+        # a putter waiting on the full queue, cancelled; then one served
+        q.async_q.put_nowait("full")
+        t = asyncio.ensure_future(q.async_q.put("wait"))
+        await asyncio.sleep(0)
+        await _cancel_and_wait(t)
+        t = asyncio.ensure_future(q.async_q.put("next"))
+        await asyncio.sleep(0)
+        assert q.async_q.get_nowait() == "full"
+        await t
+        got = []
+        await until_set(worker.put(lambda got=got: got.append(q.sync_q.get(timeout=5))))
+        assert got == ["next"]
+        try:  # would block this loop's thread (or, when slower, times out first)
+            q.sync_q.get(timeout=0.0001)
+        except (RuntimeError, _queue.Empty):
+            pass
+        for _ in range(2):  # "full" and "next"
+            q.sync_q.task_done()
+        # a join released by a thread's task_done
+        q.sync_q.put(i)
+        j = asyncio.ensure_future(q.async_q.join())
+        await asyncio.sleep(0)
+        q.sync_q.get()
+        await until_set(worker.put(q.sync_q.task_done))
+        await j
+        for x in (3, 1, 2):
+            pq.sync_q.put((x, object()))
+            lq.async_q.put_nowait(x)
+        assert [pq.sync_q.get()[0] for _ in range(3)] == [1, 2, 3]
+        assert [lq.sync_q.get() for _ in range(3)] == [2, 1, 3]
+        aw = q.async_q.get()
+        aw.send(None)
+        aw.close()
+        aw = q.async_q.put(1)
+        aw.close()
+        if i % 25 == 0:
+            s = ns.ThreadSafeQueue()
+            await until_set(worker.put(lambda s=s: _dead_loop_queue_waiters(s)))
+            s.sync_q.put("x")  # the closed loop's getter cannot take it
+            assert s.sync_q.get_nowait() == "x"
+            s.sync_q.task_done()
+            s.shutdown(immediate=True)
+            weak(s)
+            del s
+        weak(t)
+        weak(t1)
+    weak(ns.ThreadSafeQueue())
+
+
+async def tsqueue_dropped_while_waiting(ns, n, keep):
+    """Queues (holding items) dropped while tasks wait in get(), put() and
+    join(): only cycles through their waiter futures keep them; gc frees them."""
+    for i in range(n):
+        q = ns.ThreadSafeQueue(1)
+        e = ns.ThreadSafeQueue()
+        q.sync_q.put(object())
+        tasks = [
+            asyncio.ensure_future(q.async_q.put(object())),
+            asyncio.ensure_future(q.async_q.join()),
+            asyncio.ensure_future(e.async_q.get()),
+        ]
+        await asyncio.sleep(0)
+        for o in [q, e] + tasks:
+            weak(o)
+        del q, e, tasks
         if i % 50 == 0:
             gc.collect()
 
@@ -760,6 +880,8 @@ SCENARIOS = {
         queue_ops,
         queue_dropped_with_items,
         queue_dropped_while_waiting,
+        tsqueue,
+        tsqueue_dropped_while_waiting,
         leaky_selftest,
     ]
 }
@@ -824,6 +946,9 @@ def main(argv) -> int:
     # no stdlib counterpart: None for the stdlib (those scenarios are not run there)
     ns.ThreadSafeFlag = getattr(mod, "ThreadSafeFlag", None)
     ns.ThreadSafeEvent = getattr(mod, "ThreadSafeEvent", None)
+    ns.ThreadSafeQueue = getattr(mod, "ThreadSafeQueue", None)
+    ns.ThreadSafeLifoQueue = getattr(mod, "ThreadSafeLifoQueue", None)
+    ns.ThreadSafePriorityQueue = getattr(mod, "ThreadSafePriorityQueue", None)
     ns.BrokenBarrierError = getattr(asyncio, "BrokenBarrierError", None)
     for name in QUEUE_KINDS:  # None while asynclocks has no queues
         setattr(ns, name, getattr(mod, name, None))

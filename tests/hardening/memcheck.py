@@ -55,6 +55,9 @@ def main():
         setattr(ns, name, getattr(asynclocks, name, None))
     ns.ThreadSafeFlag = asynclocks.ThreadSafeFlag
     ns.ThreadSafeEvent = asynclocks.ThreadSafeEvent
+    ns.ThreadSafeQueue = asynclocks.ThreadSafeQueue
+    ns.ThreadSafeLifoQueue = asynclocks.ThreadSafeLifoQueue
+    ns.ThreadSafePriorityQueue = asynclocks.ThreadSafePriorityQueue
     ns.BrokenBarrierError = getattr(asyncio, "BrokenBarrierError", None)
     for name in leak_run.QUEUE_KINDS:  # None while asynclocks has no queues
         setattr(ns, name, getattr(asynclocks, name, None))
