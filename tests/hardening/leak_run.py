@@ -726,6 +726,9 @@ async def queue_dropped_while_waiting(ns, n, keep):
             for o in (empty, full, *tasks):
                 weak(o)
             del empty, full, tasks
+        if i % 50 == 0:
+            gc.collect()
+
 
 def _dead_loop_queue_waiters(q):
     """In a thread: a loop whose tasks wait in q's get() and join() is closed
