@@ -116,8 +116,8 @@ typedef struct AlAwaitable AlAwaitable;
     X(_init)                                                                                       \
     X(_put)                                                                                        \
     X(_get)                                                                                        \
-    X(_wakeup_next)
-X(_qsize)
+    X(_wakeup_next)                                                                                \
+    X(_qsize)
 
 /* Indexes of AlState.await_msg: `await x` where x is not awaitable, where
  * x.__await__() returned a non-iterator, and where it returned a coroutine. */
