@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import threading
+from _thread import allocate_lock as _allocate_lock
 from asyncio import QueueEmpty as AsyncQueueEmpty
 from asyncio import QueueFull as AsyncQueueFull
 from collections import deque
@@ -108,7 +108,6 @@ T = TypeVar("T")
 
 _get_running_loop = asyncio._get_running_loop
 _current_task = asyncio.current_task
-_allocate_lock = threading.Lock
 
 # Node states (written under the mutex, except WOKEN/SKIPPED of a task's
 # node, which only its loop's thread writes once the node left the list).
