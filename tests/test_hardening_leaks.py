@@ -15,7 +15,9 @@ it, which shows they are not vacuous) and once for asynclocks. After a warm-up
 and after the measured run the probe takes, after ``gc.collect()``:
 
 * tracemalloc's current size: growth must stay below
-  ``min(256 KiB, 32 KiB + 32 B * iterations)``;
+  ``min(256 KiB, 64 KiB + 32 B * iterations)`` (the fixed part: one-time
+  growth of the interpreter's and asyncio's caches, 46 KB for the stdlib's
+  queues dropped while waiting at 300 iterations, the sanitizer run's size);
 * the RSS (coarse, catches only large leaks): growth below 16 MiB (not
   checked under ASan, whose quarantine grows the RSS for the stdlib too);
 * ``sys.getrefcount`` of the persistent primitives (and, before 3.12, of
@@ -145,7 +147,7 @@ def run_probe(impl, scenario, iterations=ITERATIONS, flavour="asyncio"):
 def check(result):
     """Assert the probe's measurements are within bounds."""
     n = result["iterations"]
-    tm_bound = min(256 * 1024, 32 * 1024 + 32 * n)
+    tm_bound = min(256 * 1024, 64 * 1024 + 32 * n)
     problems = []
     if result["tm_growth"] >= tm_bound:
         problems.append(f"tracemalloc grew by {result['tm_growth']} B (bound {tm_bound})")
