@@ -129,20 +129,15 @@ if sys.version_info >= (3, 13):
 
 # Thread-safe queues (janus's API): the C types when the extension is in use,
 # else the Python implementation (asynclocks._tsqueue, their specification).
-from asynclocks._tsqueue import (  # noqa: E402
-    AsyncQueueShutDown,
-    SyncQueueShutDown,
-    ThreadSafeLifoQueue,
-    ThreadSafePriorityQueue,
-    ThreadSafeQueue,
-)
+from asynclocks._tsqueue import AsyncQueueShutDown, SyncQueueShutDown  # noqa: E402
 
-if IMPLEMENTATION == "c":
-    _core = _importlib.import_module("asynclocks._core")
-    ThreadSafeQueue = _core.ThreadSafeQueue
-    ThreadSafeLifoQueue = _core.ThreadSafeLifoQueue
-    ThreadSafePriorityQueue = _core.ThreadSafePriorityQueue
-    del _core
+_tsq_source = _importlib.import_module(
+    "asynclocks._core" if IMPLEMENTATION == "c" else "asynclocks._tsqueue"
+)
+ThreadSafeQueue = _tsq_source.ThreadSafeQueue
+ThreadSafeLifoQueue = _tsq_source.ThreadSafeLifoQueue
+ThreadSafePriorityQueue = _tsq_source.ThreadSafePriorityQueue
+del _tsq_source
 
 __all__ += [
     "ThreadSafeQueue",
