@@ -25,6 +25,7 @@
  * _tsq_deliver, queue, node, list), which completes the future or, if the
  * task left or was cancelled meanwhile, passes the wake-up on. */
 #include "tsqueue.h"
+#include "tswait.h"
 
 #include "args.h"
 #include "exceptions.h"
@@ -427,30 +428,6 @@ tq_pop(TqObject *q)
 /* ------------------------------------------------------------------ */
 /* Wake-ups (mutex not held). */
 
-/* 1 if the calling thread runs `loop` inside a step of one of its tasks. */
-static int
-tq_in_loop_task(AlState *st, PyObject *loop)
-{
-    PyObject *running = PyObject_CallNoArgs(st->get_running_loop);
-    if (running == NULL) {
-        PyErr_Clear();
-        return 0;
-    }
-    int same = running == loop;
-    Py_DECREF(running);
-    if (!same) {
-        return 0;
-    }
-    PyObject *task = PyObject_CallOneArg(st->current_task, loop);
-    if (task == NULL) {
-        PyErr_Clear();
-        return 0;
-    }
-    int in_task = task != Py_None;
-    Py_DECREF(task);
-    return in_task;
-}
-
 /* Whether a waiter of list `kind` woken now could proceed (mutex held). */
 static int
 tq_can_use(TqObject *q, int kind)
@@ -513,7 +490,7 @@ tq_wake(TqObject *q, TqNode *n, int kind)
             Py_DECREF(n);
             break;
         }
-        if (tq_in_loop_task(st, n->loop)) {
+        if (tsw_in_loop_task(st, n->loop)) {
             int done = al_fut_done(st, n->fut);
             if (done == 0) {
                 n->state = TQ_WOKEN;

@@ -196,7 +196,7 @@ tsw_call_soon_threadsafe(AlState *st, PyObject *loop, PyObject *futs, PyObject *
 /* 1 if the calling thread runs `loop` and is inside a step of one of its
  * tasks (so the loop is not asleep in its selector), else 0. Never fails:
  * an error means 0. */
-static int
+int
 tsw_in_loop_task(AlState *st, PyObject *loop)
 {
     PyObject *running = PyObject_CallNoArgs(st->get_running_loop);

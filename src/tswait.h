@@ -102,4 +102,9 @@ PyObject *tsw_is_set(PyObject *op, const char *qualname, Py_ssize_t nargs, PyObj
 PyObject *tsw_clear(PyObject *op, const char *qualname, Py_ssize_t nargs, PyObject *kwnames);
 extern PyMemberDef tsw_members[];
 
+/* 1 if the caller runs inside a task of `loop` (the running loop is `loop`
+ * and asyncio.current_task() is not None): a waiter of that loop can be woken
+ * directly. 0 otherwise, errors cleared. */
+int tsw_in_loop_task(AlState *st, PyObject *loop);
+
 #endif
