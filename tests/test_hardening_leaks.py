@@ -163,16 +163,6 @@ def check(result):
     assert not problems, f"{result['impl']}/{result['scenario']}: " + "; ".join(problems)
 
 
-def scenario_iterations(scenario):
-    """ITERATIONS, but a tenth for the thread-safe flag scenario on 3.11: there
-    each iteration takes about 75 ms against 3 ms on the other versions (a
-    known slowness of the thread-safe types on 3.11, listed in the closing
-    notes; 2,000 iterations would pass the probe's time limit)."""
-    if scenario == "threadsafe" and sys.version_info[:2] == (3, 11):
-        return max(ITERATIONS // 10, 100)
-    return ITERATIONS
-
-
 @pytest.mark.parametrize("impl", ["stdlib", "asynclocks"])
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_no_leak(scenario, impl):
@@ -182,7 +172,7 @@ def test_no_leak(scenario, impl):
         pytest.skip("no stdlib counterpart")
     if scenario.startswith("queue") and impl == "asynclocks" and not HAS_QUEUES:
         pytest.skip("asynclocks has no queues")
-    result = run_probe(impl, scenario, scenario_iterations(scenario))
+    result = run_probe(impl, scenario, ITERATIONS)
     check(result)
     if scenario in (
         "dropped_while_waiting",
@@ -217,7 +207,7 @@ def test_no_leak_uvloop(scenario, impl):
         pytest.skip("no stdlib counterpart")
     if scenario.startswith("queue") and impl == "asynclocks" and not HAS_QUEUES:
         pytest.skip("asynclocks has no queues")
-    check(run_probe(impl, scenario, max(scenario_iterations(scenario) // 2, 100), "uvloop"))
+    check(run_probe(impl, scenario, max(ITERATIONS // 2, 100), "uvloop"))
 
 
 @pytest.mark.parametrize("impl", ["stdlib", "asynclocks"])
