@@ -15,10 +15,10 @@
 #include "exceptions.h"
 
 #if AL_PY312
-/* Clear what code that got hold of the shared StopIteration(True) may have
- * attached to it (see set_stop). */
+/* Clear what code that got hold of a shared StopIteration may have attached
+ * to it (see set_stop). */
 static AL_NOINLINE void
-reset_stop_true(PyBaseExceptionObject *e)
+reset_stop_shared(PyBaseExceptionObject *e)
 {
     Py_CLEAR(e->traceback);
     Py_CLEAR(e->context);
@@ -26,18 +26,63 @@ reset_stop_true(PyBaseExceptionObject *e)
     e->suppress_context = 0;
 }
 
-/* Raise the module's one StopIteration(True), reset first if needed. */
+/* Raise the shared StopIteration e, reset first if needed. */
+static inline void
+raise_stop_shared(PyObject *e)
+{
+    PyBaseExceptionObject *b = (PyBaseExceptionObject *)e;
+    assert(e != NULL);
+    if (b->traceback != NULL || b->context != NULL || b->cause != NULL || b->suppress_context) {
+        /* The interpreter attaches nothing on the shared path; a C caller
+         * that let the instance go further may have. */
+        reset_stop_shared(b);
+    }
+    PyErr_SetRaisedException(Py_NewRef(e));
+}
+
+/* Raise the module's one StopIteration(True). */
 static inline void
 raise_stop_true(AlState *st)
 {
-    PyBaseExceptionObject *e = (PyBaseExceptionObject *)st->stop_true;
-    assert(e != NULL);
-    if (e->traceback != NULL || e->context != NULL || e->cause != NULL || e->suppress_context) {
-        /* The interpreter attaches nothing on the shared path; a C caller
-         * that let the instance go further may have. */
-        reset_stop_true(e);
+    raise_stop_shared(st->stop_true);
+}
+
+/* Raise value (stolen) through the module's shared StopIteration(value):
+ * its value field takes the reference, and aw_dealloc drops it once the
+ * interpreter has taken the value out (the awaitable dies right after, at
+ * the end of the `await`). If whoever last saw that instance kept it (a
+ * monitoring callback), it stays theirs, with its value, and a new one is
+ * made. 0, or -1 with nothing raised and value still the caller's (no
+ * memory for a new instance). */
+static inline int
+raise_stop_value(AlState *st, PyObject *value)
+{
+    if (Py_REFCNT(st->stop_value) != 1) {
+        PyObject *fresh = PyObject_CallNoArgs(PyExc_StopIteration);
+        if (fresh == NULL) {
+            PyErr_Clear();
+            return -1;
+        }
+        Py_SETREF(st->stop_value, fresh);
     }
-    PyErr_SetRaisedException(Py_NewRef((PyObject *)e));
+    Py_XSETREF(((PyStopIterationObject *)st->stop_value)->value, value);
+    raise_stop_shared(st->stop_value);
+    return 0;
+}
+
+/* The value the last raise_stop_value left in the shared instance, taken out
+ * of it (new reference, or NULL), unless that instance is still being raised
+ * or was kept. */
+static inline PyObject *
+take_stop_value(AlState *st)
+{
+    PyObject *e = st->stop_value;
+    if (e == NULL || Py_REFCNT(e) != 1) {
+        return NULL;
+    }
+    PyObject *v = ((PyStopIterationObject *)e)->value;
+    ((PyStopIterationObject *)e)->value = NULL;
+    return v;
 }
 #endif
 
@@ -560,9 +605,16 @@ aw_iternext(PyObject *self)
             if (res == Py_None) {
                 return NULL;
             }
-            if (res == Py_True && shared) {
-                raise_stop_true(aw->st);
-                return NULL;
+            if (shared) {
+                if (res == Py_True) {
+                    raise_stop_true(aw->st);
+                    return NULL;
+                }
+                /* Only the `await` holds this awaitable (no one can drive
+                 * it by hand later): its end releases the shared value. */
+                if (Py_REFCNT(self) == 1 && raise_stop_value(aw->st, res) == 0) {
+                    return NULL;
+                }
             }
         }
 #endif
@@ -855,6 +907,15 @@ aw_dealloc(PyObject *self)
 {
     AlAwaitable *aw = (AlAwaitable *)self;
     AlState *st = aw->st;
+#if AL_PY312
+    /* What an `await` just returned through the shared StopIteration: the
+     * interpreter holds its own reference now. Released last (it may run
+     * code). */
+    PyObject *stop_value =
+      st->stop_value != NULL && ((PyStopIterationObject *)st->stop_value)->value != NULL
+        ? take_stop_value(st)
+        : NULL;
+#endif
     /* A finalized object keeps the GC's "finalized" mark: never recycle it,
      * or its finalizer would not run the next time. */
     if (aw->status == AW_DONE && !aw->finalized && !st->closing && !st->no_recycle &&
@@ -867,9 +928,13 @@ aw_dealloc(PyObject *self)
         aw->next = st->freelist;
         st->freelist = aw;
         st->numfree++;
-        return;
     }
-    aw_dealloc_slow(self);
+    else {
+        aw_dealloc_slow(self);
+    }
+#if AL_PY312
+    Py_XDECREF(stop_value);
+#endif
 }
 
 static PyObject *

@@ -294,6 +294,10 @@ create_types(PyObject *module, AlState *st)
     if (st->stop_true == NULL) {
         return -1;
     }
+    st->stop_value = PyObject_CallNoArgs(PyExc_StopIteration);
+    if (st->stop_value == NULL) {
+        return -1;
+    }
     PyObject *modname = PyModule_GetNameObject(module);
     if (modname == NULL) {
         return -1;

@@ -74,6 +74,7 @@ typedef struct AlAwaitable AlAwaitable;
 /* Objects this module makes for itself. */
 #define AL_STATE_OWN(X)                                                                            \
     X(PyObject *, stop_true)     /* the shared StopIteration(True) (awaitable.c) */                \
+    X(PyObject *, stop_value)    /* the shared StopIteration(value) (awaitable.c) */               \
     X(PyObject *, ts_wake)       /* the thread-safe family's wake-up callback (tswait.c) */        \
     X(PyObject *, zero)          /* the int 0 (queue.c's comparisons) */                           \
     X(PyObject *, queue_methods) /* tuple holding AlQueueCache's meth_* (queue.c) */               \

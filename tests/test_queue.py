@@ -12,6 +12,7 @@ interpreter's stdlib: nothing here is hard-coded per version.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import copy
 import gc
@@ -1279,6 +1280,72 @@ async def weak_and_gc(ns, rec, kind):
 
 def test_weakref_and_gc(queue_impl, kind):
     qparity(partial(weak_and_gc, kind=kind), queue_impl)
+
+
+class _Item:
+    """A weakly referenceable, orderable item."""
+
+    def __lt__(self, other):
+        return id(self) < id(other)
+
+
+async def got_items_not_kept(ns, rec, kind):
+    """What `await q.get()` returned is the caller's only: dropped, it is
+    freed at once (no gc), however the awaitable was driven."""
+    q = make(ns, kind)
+    # awaited at once, result dropped, or kept then dropped
+    for label in ("statement", "kept"):
+        item = _Item()
+        r = weakref.ref(item)
+        q.put_nowait(item)
+        del item
+        if label == "statement":
+            await q.get()
+        else:
+            got = await q.get()
+            rec(label, "same", got is r())
+            del got
+        rec(label, "freed", r() is None)
+    # the awaitable held in a variable while awaited, and after
+    item = _Item()
+    r = weakref.ref(item)
+    q.put_nowait(item)
+    del item
+    aw = q.get()
+    got = await aw
+    del got
+    rec("held awaitable", "freed", r() is None)
+    del aw
+    rec("held awaitable", "dropped", r() is None)
+    # driven by hand: the StopIteration is the caller's, and keeps its value
+    # while other gets return other items
+    first, second = _Item(), _Item()
+    q.put_nowait(first)
+    q.put_nowait(second)
+    aw = q.get()
+    try:
+        aw.send(None)
+    except StopIteration as exc:
+        stop = exc
+    rec("by hand", stop.value is first or stop.value is second, stop.args == (stop.value,))
+    value = stop.value
+    got = await q.get()
+    rec("by hand", "still", stop.value is value, got is not value)
+    del aw, stop, value, got
+    # in a task: the task's result holds it until the task goes
+    item = _Item()
+    r = weakref.ref(item)
+    q.put_nowait(item)
+    del item
+    t = asyncio.ensure_future(q.get())
+    await steps(2)
+    rec("task", "result", t.result() is r())
+    del t
+    rec("task", "freed", r() is None)
+
+
+def test_got_items_are_not_kept(queue_impl, kind):
+    qparity(partial(got_items_not_kept, kind=kind), queue_impl)
 
 
 # --------------------------------------------------------------------------
