@@ -50,6 +50,35 @@ def test_instance_dicts_are_per_instance(impl, name):
     assert not hasattr(make(impl, name), "y")
 
 
+def _hot_class_loads(lock_cls, event_cls):
+    """The same attribute loads from the classes, 200 times (the interpreter
+    specializes such loads after a few runs, and may then skip __get__)."""
+    seen = set()
+    for _ in range(200):
+        seen.add(
+            (
+                lock_cls.acquire,
+                inspect.iscoroutinefunction(lock_cls.acquire),
+                lock_cls.release,
+                inspect.iscoroutinefunction(lock_cls.release),
+                event_cls.wait,
+                inspect.iscoroutinefunction(event_cls.wait),
+            )
+        )
+    return seen
+
+
+def test_class_attributes_stay_the_same_in_hot_code(impl):
+    """`Lock.acquire` read from the class again and again is one object, the
+    one a single read gives, with the stdlib's iscoroutinefunction answers."""
+    seen = _hot_class_loads(impl.Lock, impl.Event)
+    assert len(seen) == 1
+    (values,) = seen
+    assert values[0::2] == (impl.Lock.acquire, impl.Lock.release, impl.Event.wait)
+    expected = _hot_class_loads(STDLIB.Lock, STDLIB.Event)
+    assert [v for v in values[1::2]] == [v for v in next(iter(expected))[1::2]]
+
+
 def test_class_dict_entries_are_callable(impl):
     async def main():
         lock = impl.Lock()
