@@ -708,7 +708,8 @@ q_put_fast(AlState *st, QueueObject *q, PyObject *item)
     if (q->max_kind != MK_UNBOUNDED && (q->max_kind != MK_INT || Py_SIZE(d) >= q->maxsize_c)) {
         return 0;
     }
-    if (kind == AL_Q_LIFO) {
+    if (kind == AL_Q_LIFO || (kind == AL_Q_PRIO && Py_SIZE(d) == 0)) {
+        /* heappush() onto an empty heap appends and compares nothing. */
         if (PyList_Append(d, item) < 0) {
             return -1;
         }
@@ -754,14 +755,24 @@ q_get_fast(AlState *st, QueueObject *q, PyObject **item)
     if ((kind == AL_Q_FIFO ? !is_exact_deque(st, d) : !PyList_CheckExact(d)) || Py_SIZE(d) == 0) {
         return 0;
     }
-    const AlCFunc *f = kind == AL_Q_FIFO   ? &st->qcache.f_deque_popleft
-                       : kind == AL_Q_LIFO ? &st->qcache.f_list_pop
-                                           : &st->qcache.f_heappop;
-    Py_INCREF(d);
-    *item = cf_call(f, &d, 1);
-    Py_DECREF(d);
-    if (*item == NULL) {
-        return -1;
+    if (kind != AL_Q_FIFO && Py_SIZE(d) == 1) {
+        /* list.pop() and heappop() of the only item (heappop compares
+         * nothing then), without freeing the list's storage as list.pop()
+         * does when it empties a list: the next put() would allocate it
+         * again. The list's reference to the item becomes ours. */
+        *item = PyList_GET_ITEM(d, 0);
+        Py_SET_SIZE(d, 0);
+    }
+    else {
+        const AlCFunc *f = kind == AL_Q_FIFO   ? &st->qcache.f_deque_popleft
+                           : kind == AL_Q_LIFO ? &st->qcache.f_list_pop
+                                               : &st->qcache.f_heappop;
+        Py_INCREF(d);
+        *item = cf_call(f, &d, 1);
+        Py_DECREF(d);
+        if (*item == NULL) {
+            return -1;
+        }
     }
     if (wq_len(q->putters) > 0 && q_wakeup(st, q, &q->putters) < 0) {
         Py_CLEAR(*item);

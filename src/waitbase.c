@@ -383,12 +383,10 @@ int
 wb_share_empty_dict(AlState *st, PyTypeObject *type)
 {
 #ifdef AL_ONLY_311
-    if (type->tp_setattro == wb_setattro) {
-        if (st->empty_dict == NULL && (st->empty_dict = PyDict_New()) == NULL) {
-            return -1;
-        }
-        type->tp_alloc = alloc_shared_dict;
+    if (st->empty_dict == NULL && (st->empty_dict = PyDict_New()) == NULL) {
+        return -1;
     }
+    type->tp_alloc = alloc_shared_dict;
 #else
     (void)st;
     (void)type;

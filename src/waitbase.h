@@ -85,11 +85,12 @@ PyObject *al_dict_peek(PyObject *self);
  * replace the empty dict new instances share by NULL (a dict of its own is
  * then made on demand). No-op on other versions. */
 void al_unshare_dict(PyObject *self);
-/* 3.11: make new instances of `type` (a type whose attribute assignment and
- * __dict__ go through al_unshare_dict: tp_setattro is wb_setattro) start
- * with the shared empty __dict__ that lets the interpreter specialize their
- * method loads (see coromethod.c). No-op for other types and versions.
- * 0 or -1. */
+/* 3.11: make new instances of `type` start with the shared empty __dict__
+ * that lets the interpreter specialize their method loads (see
+ * coromethod.c). For a type with AL_OBJECT_HEAD whose attribute assignment
+ * goes through al_setattro_flag and whose __dict__ getter through
+ * al_get_dict_flag (so through al_unshare_dict): the primitives and the
+ * queues. No-op on other versions. 0 or -1. */
 int wb_share_empty_dict(AlState *st, PyTypeObject *type);
 /* __reduce__ result (type(self), args, (state, __dict__ or None)); steals
  * args and state, which may be NULL on error. */
