@@ -19,13 +19,18 @@ import pytest
 from paritylib import HAS_BARRIER, STDLIB
 
 C_ONLY = pytest.mark.skipif(asynclocks.IMPLEMENTATION != "c", reason="C extension not active")
-NAMES = ["Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore"] + (
-    ["Barrier"] if HAS_BARRIER else []
+NAMES = (
+    ["Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore"]
+    + (["Barrier"] if HAS_BARRIER else [])
+    + ["Queue", "LifoQueue", "PriorityQueue"]
 )
 
 
 def make(ns, name):
-    return getattr(ns, name)(2) if name == "Barrier" else getattr(ns, name)()
+    cls = getattr(ns, name, None)
+    if cls is None:
+        pytest.skip(f"{ns.name} has no {name}")
+    return cls(2) if name == "Barrier" else cls()
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -119,10 +124,12 @@ def test_method_objects_cannot_be_made_or_subclassed(name):
             type("X", (entry,), {})
 
 
-def _calls(lock, event, sem):
+def _calls(lock, event, sem, queue):
     lock.locked()
     event.is_set()
     sem.locked()
+    queue.put_nowait(1)
+    queue.get_nowait()
 
 
 @C_ONLY
@@ -132,10 +139,11 @@ def test_method_calls_specialize_on_311():
     (LOAD_METHOD_WITH_DICT) and calls them inline (PRECALL_BUILTIN_CLASS),
     also for instances made after another one got attributes."""
     lock, event, sem = asynclocks.Lock(), asynclocks.Event(), asynclocks.Semaphore()
-    other = asynclocks.Lock()
-    other.attribute = 1
+    queue = asynclocks.Queue()
+    other, other_queue = asynclocks.Lock(), asynclocks.Queue()
+    other.attribute = other_queue.attribute = 1
     for _ in range(200):
-        _calls(lock, event, sem)
+        _calls(lock, event, sem, queue)
     ops = [i.opname for i in dis.get_instructions(_calls, adaptive=True)]
-    assert ops.count("LOAD_METHOD_WITH_DICT") == 3, ops
-    assert ops.count("PRECALL_BUILTIN_CLASS") == 3, ops
+    assert ops.count("LOAD_METHOD_WITH_DICT") == 5, ops
+    assert ops.count("PRECALL_BUILTIN_CLASS") == 5, ops
