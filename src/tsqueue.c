@@ -463,10 +463,6 @@ tq_pass_on(TqObject *q, int kind)
     return tq_wake(q, n, kind);
 }
 
-/* Wake node n, taken off list kind (its reference stolen): a thread was
- * released already; a task's future is completed now or through its loop;
- * a task that cannot take the wake-up hands it to the next waiter. 0 or -1
- * (a loop's call_soon_threadsafe or set_result failed). */
 /* Keep the first error in *err (new reference), drop later ones. */
 static void
 tq_keep_error(PyObject **err)
@@ -480,6 +476,10 @@ tq_keep_error(PyObject **err)
     }
 }
 
+/* Wake node n, taken off list kind (its reference stolen): a thread was
+ * released already; a task's future is completed now or through its loop;
+ * a task that cannot take the wake-up hands it to the next waiter. 0 or -1
+ * (a loop's call_soon_threadsafe or set_result failed). */
 static int
 tq_wake(TqObject *q, TqNode *n, int kind)
 {
@@ -568,13 +568,7 @@ tq_wake_all(TqObject *q, PyObject *woken, Py_ssize_t k)
         PyList_SET_ITEM(woken, i, Py_NewRef(Py_None));
         if (tq_wake(q, n, TQ_JOINERS) < 0) {
             rc = -1;
-            PyObject *e = al_fetch_exc();
-            if (err == NULL) {
-                err = e;
-            }
-            else {
-                Py_XDECREF(e);
-            }
+            tq_keep_error(&err);
         }
     }
     if (err != NULL) {
@@ -658,24 +652,11 @@ tq_abandon(TqObject *q, TqNode *n, int kind)
 /* ------------------------------------------------------------------ */
 /* Operations shared by both faces. */
 
-/* put_nowait: 0, or -1 with ShutDown (shut), Full or an error. */
+/* Put item (borrowed) into q, which has room (mutex held, released here):
+ * one more unfinished task, the first getter woken. 0 or -1. */
 static int
-tq_put_nowait(TqObject *q, PyObject *item, PyObject *shut, PyObject *full)
+tq_put_unlock(TqObject *q, PyObject *item)
 {
-    TQ_LOCK(q);
-    if (q->shutdown) {
-        TQ_UNLOCK(q);
-        PyErr_SetNone(shut);
-        return -1;
-    }
-    int f = tq_full(q);
-    if (f != 0) {
-        TQ_UNLOCK(q);
-        if (f > 0) {
-            PyErr_SetNone(full);
-        }
-        return -1;
-    }
     if (tq_push(q, item) < 0) {
         TQ_UNLOCK(q);
         return -1;
@@ -686,21 +667,11 @@ tq_put_nowait(TqObject *q, PyObject *item, PyObject *shut, PyObject *full)
     return g != NULL ? tq_wake(q, g, TQ_GETTERS) : 0;
 }
 
-/* get_nowait: new reference, or NULL with ShutDown, Empty or an error.
- * *waited: nothing. */
+/* Take an item from q, which is not empty (mutex held, released here), and
+ * wake the first putter. New reference, or NULL on error. */
 static PyObject *
-tq_get_nowait(TqObject *q, PyObject *shut, PyObject *empty)
+tq_get_unlock(TqObject *q)
 {
-    TQ_LOCK(q);
-    Py_ssize_t n = tq_size(q);
-    if (n <= 0) {
-        int s = q->shutdown;
-        TQ_UNLOCK(q);
-        if (n == 0) {
-            PyErr_SetNone(s ? shut : empty);
-        }
-        return NULL;
-    }
     PyObject *item = tq_pop(q);
     if (item == NULL) {
         TQ_UNLOCK(q);
@@ -713,6 +684,43 @@ tq_get_nowait(TqObject *q, PyObject *shut, PyObject *empty)
         return NULL;
     }
     return item;
+}
+
+/* Whether a caller about to wait in list kind still must (mutex held): 1,
+ * 0 (the queue changed meanwhile: check again; a joiner returns), or -1 on
+ * error. A putter looks at the shutdown flag where its face's first check
+ * does: the sync face before calling _qsize (queue.Queue's order), the
+ * async face after it (asyncio.Queue's). */
+static int
+tq_must_wait(TqObject *q, int kind, int sync)
+{
+    if (kind == TQ_GETTERS) {
+        Py_ssize_t n = tq_size(q);
+        return n < 0 ? -1 : n == 0 && !q->shutdown;
+    }
+    if (kind == TQ_JOINERS) {
+        return q->unfinished != 0;
+    }
+    if (sync && q->shutdown) {
+        return 0;
+    }
+    int f = tq_full(q);
+    return f <= 0 ? f : !q->shutdown;
+}
+
+/* Link n (a new waiter, borrowed: the list takes its own reference) to list
+ * kind if the caller still must wait (mutex taken and released). As
+ * tq_must_wait: 1 linked, 0 or -1 not linked. */
+static int
+tq_link(TqObject *q, TqNode *n, int kind, int sync)
+{
+    TQ_LOCK(q);
+    int wait = tq_must_wait(q, kind, sync);
+    if (wait > 0) {
+        tql_append(&q->lists[kind], n);
+    }
+    TQ_UNLOCK(q);
+    return wait;
 }
 
 static PyObject *
@@ -912,7 +920,42 @@ tq_block(TqObject *q, TqNode *n, int kind, double secs)
     return 0;
 }
 
-/* Parse (block=True, timeout=None) at args[first:]. */
+/* Wait in list kind as a thread (mutex held, released here): until woken,
+ * the queue changed or endtime (< 0: none; timeout_exc once it passed).
+ * what and instead name the call in the RuntimeError of a thread that
+ * runs a loop. 1 waited, 0 not (the queue changed meanwhile: check again;
+ * a joiner returns), -1 on error. */
+static int
+tq_sync_wait(TqObject *q, int kind, double endtime, PyObject *timeout_exc, const char *what,
+             const char *instead)
+{
+    double remaining = -1.0;
+    if (endtime >= 0) {
+        remaining = endtime - tq_monotonic();
+        if (remaining <= 0.0) {
+            TQ_UNLOCK(q);
+            PyErr_SetNone(timeout_exc);
+            return -1;
+        }
+    }
+    TQ_UNLOCK(q);
+    if (tq_check_may_block(q, what, instead) < 0) {
+        return -1;
+    }
+    TqNode *w = tqn_new(q->st, NULL, NULL);
+    if (w == NULL) {
+        return -1;
+    }
+    int r = tq_link(q, w, kind, 1);
+    if (r > 0 && tq_block(q, w, kind, remaining) < 0) {
+        r = -1;
+    }
+    Py_DECREF(w);
+    return r;
+}
+
+/* Parse (item, block=True, timeout=None), or (block=True, timeout=None) if
+ * item is NULL. */
 static int
 tq_parse_block_timeout(PyObject *args, PyObject *kwds, const char *fmt, char **kwlist,
                        PyObject **item, int *block, PyObject **timeout)
@@ -999,49 +1042,13 @@ sync_put(PyObject *self, PyObject *args, PyObject *kwds)
             }
         }
         if (!f) {
-            if (tq_push(q, item) < 0) {
-                TQ_UNLOCK(q);
-                return NULL;
-            }
-            q->unfinished++;
-            TqNode *g = tq_take_next(&q->lists[TQ_GETTERS]);
-            TQ_UNLOCK(q);
-            if (g != NULL && tq_wake(q, g, TQ_GETTERS) < 0) {
+            if (tq_put_unlock(q, item) < 0) {
                 return NULL;
             }
             Py_RETURN_NONE;
         }
-        double remaining = -1.0;
-        if (endtime >= 0) {
-            remaining = endtime - tq_monotonic();
-            if (remaining <= 0.0) {
-                TQ_UNLOCK(q);
-                PyErr_SetNone(st->tsq_Full);
-                return NULL;
-            }
-        }
-        TQ_UNLOCK(q);
-        if (tq_check_may_block(q, "put", "await q.async_q.put(item)") < 0) {
-            return NULL;
-        }
-        TqNode *w = tqn_new(st, NULL, NULL);
-        if (w == NULL) {
-            return NULL;
-        }
-        TQ_LOCK(q);
-        f = q->shutdown ? 0 : tq_full(q);
-        if (f <= 0) { /* room made, shut down or an error meanwhile: re-check */
-            TQ_UNLOCK(q);
-            Py_DECREF(w);
-            if (f < 0) {
-                return NULL;
-            }
-            continue;
-        }
-        tql_append(&q->lists[TQ_PUTTERS], w);
-        TQ_UNLOCK(q);
-        int r = tq_block(q, w, TQ_PUTTERS, remaining);
-        Py_DECREF(w);
+        int r =
+          tq_sync_wait(q, TQ_PUTTERS, endtime, st->tsq_Full, "put", "await q.async_q.put(item)");
         if (r < 0) {
             return NULL;
         }
@@ -1090,50 +1097,9 @@ sync_get(PyObject *self, PyObject *args, PyObject *kwds)
             }
         }
         if (size) {
-            PyObject *item = tq_pop(q);
-            if (item == NULL) {
-                TQ_UNLOCK(q);
-                return NULL;
-            }
-            TqNode *pw = tq_take_next(&q->lists[TQ_PUTTERS]);
-            TQ_UNLOCK(q);
-            if (pw != NULL && tq_wake(q, pw, TQ_PUTTERS) < 0) {
-                Py_DECREF(item);
-                return NULL;
-            }
-            return item;
+            return tq_get_unlock(q);
         }
-        double remaining = -1.0;
-        if (endtime >= 0) {
-            remaining = endtime - tq_monotonic();
-            if (remaining <= 0.0) {
-                TQ_UNLOCK(q);
-                PyErr_SetNone(st->tsq_Empty);
-                return NULL;
-            }
-        }
-        TQ_UNLOCK(q);
-        if (tq_check_may_block(q, "get", "await q.async_q.get()") < 0) {
-            return NULL;
-        }
-        TqNode *w = tqn_new(q->st, NULL, NULL);
-        if (w == NULL) {
-            return NULL;
-        }
-        TQ_LOCK(q);
-        size = tq_size(q);
-        if (size != 0 || q->shutdown) {
-            TQ_UNLOCK(q);
-            Py_DECREF(w);
-            if (size < 0) {
-                return NULL;
-            }
-            continue;
-        }
-        tql_append(&q->lists[TQ_GETTERS], w);
-        TQ_UNLOCK(q);
-        int r = tq_block(q, w, TQ_GETTERS, remaining);
-        Py_DECREF(w);
+        int r = tq_sync_wait(q, TQ_GETTERS, endtime, st->tsq_Empty, "get", "await q.async_q.get()");
         if (r < 0) {
             return NULL;
         }
@@ -1146,53 +1112,15 @@ sync_join(PyObject *self, PyObject *Py_UNUSED(ignored))
     TqObject *q = FACEQ(self);
     for (;;) {
         TQ_LOCK(q);
-        Py_ssize_t u = q->unfinished;
-        TQ_UNLOCK(q);
-        if (!u) {
-            Py_RETURN_NONE;
-        }
-        if (tq_check_may_block(q, "join", "await q.async_q.join()") < 0) {
-            return NULL;
-        }
-        TqNode *w = tqn_new(q->st, NULL, NULL);
-        if (w == NULL) {
-            return NULL;
-        }
-        TQ_LOCK(q);
         if (!q->unfinished) {
             TQ_UNLOCK(q);
-            Py_DECREF(w);
             Py_RETURN_NONE;
         }
-        tql_append(&q->lists[TQ_JOINERS], w);
-        TQ_UNLOCK(q);
-        int r = tq_block(q, w, TQ_JOINERS, -1.0);
-        Py_DECREF(w);
-        if (r < 0) {
-            return NULL;
+        int r = tq_sync_wait(q, TQ_JOINERS, -1.0, NULL, "join", "await q.async_q.join()");
+        if (r <= 0) {
+            return r < 0 ? NULL : Py_NewRef(Py_None);
         }
     }
-}
-
-static PyObject *
-sync_put_nowait(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
-{
-    PyObject *item;
-    if (al_parse_one_arg("put_nowait", "item", 1, args, nargs, kwnames, &item) < 0) {
-        return NULL;
-    }
-    TqObject *q = FACEQ(self);
-    if (tq_put_nowait(q, item, q->st->tsq_ShutDown, q->st->tsq_Full) < 0) {
-        return NULL;
-    }
-    Py_RETURN_NONE;
-}
-
-static PyObject *
-sync_get_nowait(PyObject *self, PyObject *Py_UNUSED(ignored))
-{
-    TqObject *q = FACEQ(self);
-    return tq_get_nowait(q, q->st->tsq_ShutDown, q->st->tsq_Empty);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1224,14 +1152,26 @@ tq_new_waiter(AlAwaitable *aw, TqNode **out)
     return *out == NULL ? -1 : 0;
 }
 
-/* Suspend aw on node n (linked; aw takes our reference). */
-static AwStep
-tq_suspend(AlAwaitable *aw, TqNode *n)
+/* Wait in list kind as aw's task (mutex not held): a node of the running
+ * loop, linked if the caller still must wait, then aw suspended on its
+ * future (aw keeps the node). 1 suspended, 0 not (the queue changed
+ * meanwhile: check again; a joiner returns), -1 on error. */
+static int
+tq_async_wait(AlAwaitable *aw, int kind)
 {
+    TqNode *n;
+    if (tq_new_waiter(aw, &n) < 0) {
+        return -1;
+    }
+    int r = tq_link(TQ(aw->owner), n, kind, 0);
+    if (r <= 0) {
+        Py_DECREF(n);
+        return r;
+    }
     Py_XSETREF(aw->fut, Py_NewRef(n->fut));
     Py_XSETREF(aw->arg, (PyObject *)n);
     aw->state = 1;
-    return AW_AWAIT_FUT;
+    return 1;
 }
 
 /* Resumption: with an exception, abandon (AW_ERROR); else drop the node
@@ -1266,15 +1206,8 @@ async_get_step(AlAwaitable *aw, PyObject *value, PyObject **result)
             return AW_ERROR;
         }
         if (size) {
-            PyObject *item = tq_pop(q);
+            PyObject *item = tq_get_unlock(q);
             if (item == NULL) {
-                TQ_UNLOCK(q);
-                return AW_ERROR;
-            }
-            TqNode *pw = tq_take_next(&q->lists[TQ_PUTTERS]);
-            TQ_UNLOCK(q);
-            if (pw != NULL && tq_wake(q, pw, TQ_PUTTERS) < 0) {
-                Py_DECREF(item);
                 return AW_ERROR;
             }
             *result = item;
@@ -1286,23 +1219,10 @@ async_get_step(AlAwaitable *aw, PyObject *value, PyObject **result)
             return AW_ERROR;
         }
         TQ_UNLOCK(q);
-        TqNode *n;
-        if (tq_new_waiter(aw, &n) < 0) {
-            return AW_ERROR;
+        int r = tq_async_wait(aw, TQ_GETTERS);
+        if (r != 0) {
+            return r > 0 ? AW_AWAIT_FUT : AW_ERROR;
         }
-        TQ_LOCK(q);
-        size = tq_size(q);
-        if (size != 0 || q->shutdown) {
-            TQ_UNLOCK(q);
-            Py_DECREF(n);
-            if (size < 0) {
-                return AW_ERROR;
-            }
-            continue;
-        }
-        tql_append(&q->lists[TQ_GETTERS], n);
-        TQ_UNLOCK(q);
-        return tq_suspend(aw, n);
     }
 }
 
@@ -1328,37 +1248,17 @@ async_put_step(AlAwaitable *aw, PyObject *value, PyObject **result)
             return AW_ERROR;
         }
         if (!f) {
-            if (tq_push(q, item) < 0) {
-                TQ_UNLOCK(q);
-                return AW_ERROR;
-            }
-            q->unfinished++;
-            TqNode *g = tq_take_next(&q->lists[TQ_GETTERS]);
-            TQ_UNLOCK(q);
-            if (g != NULL && tq_wake(q, g, TQ_GETTERS) < 0) {
+            if (tq_put_unlock(q, item) < 0) {
                 return AW_ERROR;
             }
             *result = Py_NewRef(Py_None);
             return AW_RETURN;
         }
         TQ_UNLOCK(q);
-        TqNode *n;
-        if (tq_new_waiter(aw, &n) < 0) {
-            return AW_ERROR;
+        int r = tq_async_wait(aw, TQ_PUTTERS);
+        if (r != 0) {
+            return r > 0 ? AW_AWAIT_FUT : AW_ERROR;
         }
-        TQ_LOCK(q);
-        f = tq_full(q);
-        if (f <= 0 || q->shutdown) {
-            TQ_UNLOCK(q);
-            Py_DECREF(n);
-            if (f < 0) {
-                return AW_ERROR;
-            }
-            continue;
-        }
-        tql_append(&q->lists[TQ_PUTTERS], n);
-        TQ_UNLOCK(q);
-        return tq_suspend(aw, n);
     }
 }
 
@@ -1373,29 +1273,15 @@ async_join_step(AlAwaitable *aw, PyObject *value, PyObject **result)
         *result = Py_NewRef(Py_None);
         return AW_RETURN;
     }
-    for (int attempt = 0;; attempt++) {
-        TQ_LOCK(q);
-        Py_ssize_t u = q->unfinished;
-        TQ_UNLOCK(q);
-        if (!u) {
-            *result = Py_NewRef(Py_None);
-            return AW_RETURN;
-        }
-        TqNode *n;
-        if (tq_new_waiter(aw, &n) < 0) {
-            return AW_ERROR;
-        }
-        TQ_LOCK(q);
-        if (!q->unfinished) {
-            TQ_UNLOCK(q);
-            Py_DECREF(n);
-            *result = Py_NewRef(Py_None);
-            return AW_RETURN;
-        }
-        tql_append(&q->lists[TQ_JOINERS], n);
-        TQ_UNLOCK(q);
-        return tq_suspend(aw, n);
+    TQ_LOCK(q);
+    Py_ssize_t u = q->unfinished;
+    TQ_UNLOCK(q);
+    int r = u ? tq_async_wait(aw, TQ_JOINERS) : 0;
+    if (r != 0) {
+        return r > 0 ? AW_AWAIT_FUT : AW_ERROR;
     }
+    *result = Py_NewRef(Py_None);
+    return AW_RETURN;
 }
 
 /* wait_closed(): RuntimeError unless shut down; returns None at once. */
@@ -1450,25 +1336,72 @@ async_join(PyObject *self, PyObject *Py_UNUSED(ignored))
     return aw_new(q->st, (PyObject *)q, async_join_step, "AsyncQueue.join", NULL);
 }
 
+/* ------------------------------------------------------------------ */
+/* Both faces: one method each, raising the face's exceptions. */
+
+/* The exception classes a face raises, borrowed from the module state:
+ * queue's for sync_q, asyncio's for async_q (chosen by the face's type). */
+typedef struct {
+    PyObject *shut;
+    PyObject *empty;
+    PyObject *full;
+} TqExc;
+
+static TqExc
+face_exc(PyObject *self)
+{
+    AlState *st = FACEQ(self)->st;
+    if (Py_IS_TYPE(self, st->TsqAsync_Type)) {
+        return (TqExc){ st->tsq_QueueShutDown, st->tsq_QueueEmpty, st->tsq_QueueFull };
+    }
+    return (TqExc){ st->tsq_ShutDown, st->tsq_Empty, st->tsq_Full };
+}
+
 static PyObject *
-async_put_nowait(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+face_put_nowait(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     PyObject *item;
     if (al_parse_one_arg("put_nowait", "item", 1, args, nargs, kwnames, &item) < 0) {
         return NULL;
     }
     TqObject *q = FACEQ(self);
-    if (tq_put_nowait(q, item, q->st->tsq_QueueShutDown, q->st->tsq_QueueFull) < 0) {
+    TqExc exc = face_exc(self);
+    TQ_LOCK(q);
+    if (q->shutdown) {
+        TQ_UNLOCK(q);
+        PyErr_SetNone(exc.shut);
+        return NULL;
+    }
+    int f = tq_full(q);
+    if (f != 0) {
+        TQ_UNLOCK(q);
+        if (f > 0) {
+            PyErr_SetNone(exc.full);
+        }
+        return NULL;
+    }
+    if (tq_put_unlock(q, item) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
 }
 
 static PyObject *
-async_get_nowait(PyObject *self, PyObject *Py_UNUSED(ignored))
+face_get_nowait(PyObject *self, PyObject *Py_UNUSED(ignored))
 {
     TqObject *q = FACEQ(self);
-    return tq_get_nowait(q, q->st->tsq_QueueShutDown, q->st->tsq_QueueEmpty);
+    TqExc exc = face_exc(self);
+    TQ_LOCK(q);
+    Py_ssize_t n = tq_size(q);
+    if (n <= 0) {
+        int s = q->shutdown;
+        TQ_UNLOCK(q);
+        if (n == 0) {
+            PyErr_SetNone(s ? exc.shut : exc.empty);
+        }
+        return NULL;
+    }
+    return tq_get_unlock(q);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1569,9 +1502,9 @@ static PyMethodDef sync_methods[] = {
     { "get", CMETH(sync_get), METH_VARARGS | METH_KEYWORDS,
       PyDoc_STR("get($self, block=True, timeout=None)\n--\n\nRemove and return an item, as "
                 "queue.Queue.get.") },
-    { "put_nowait", CMETH(sync_put_nowait), METH_CM,
+    { "put_nowait", CMETH(face_put_nowait), METH_CM,
       PyDoc_STR("put_nowait($self, item)\n--\n\nput(item, block=False).") },
-    { "get_nowait", sync_get_nowait, METH_NOARGS,
+    { "get_nowait", face_get_nowait, METH_NOARGS,
       PyDoc_STR("get_nowait($self)\n--\n\nget(block=False).") },
     { "task_done", m_task_done, METH_NOARGS,
       PyDoc_STR("task_done($self)\n--\n\nMark a formerly enqueued task as complete.") },
@@ -1587,9 +1520,9 @@ static PyMethodDef async_methods[] = {
     { "get", async_get, METH_NOARGS,
       PyDoc_STR("get($self)\n--\n\nRemove and return an item, waiting while the queue is empty "
                 "(a coroutine).") },
-    { "put_nowait", CMETH(async_put_nowait), METH_CM,
+    { "put_nowait", CMETH(face_put_nowait), METH_CM,
       PyDoc_STR("put_nowait($self, item)\n--\n\nPut an item without blocking.") },
-    { "get_nowait", async_get_nowait, METH_NOARGS,
+    { "get_nowait", face_get_nowait, METH_NOARGS,
       PyDoc_STR("get_nowait($self)\n--\n\nRemove and return an item if one is available.") },
     { "task_done", m_task_done, METH_NOARGS,
       PyDoc_STR("task_done($self)\n--\n\nMark a formerly enqueued task as complete.") },
@@ -1636,26 +1569,21 @@ face_repr(PyObject *op)
     return PyUnicode_FromFormat("<%s of %R>", al_short_name(Py_TYPE(op)), (PyObject *)f->q);
 }
 
+/* The slots of both face types after their doc and methods. */
+#define FACE_SLOTS                                                                                 \
+    { Py_tp_getset, face_getset }, { Py_tp_traverse, face_traverse }, { Py_tp_clear, face_clear }, \
+      { Py_tp_dealloc, face_dealloc }, { Py_tp_repr, face_repr },
+
 static PyType_Slot sync_slots[] = {
     { Py_tp_doc, (void *)PyDoc_STR("The face of a thread-safe queue with queue.Queue's API.") },
     { Py_tp_methods, sync_methods },
-    { Py_tp_getset, face_getset },
-    { Py_tp_traverse, face_traverse },
-    { Py_tp_clear, face_clear },
-    { Py_tp_dealloc, face_dealloc },
-    { Py_tp_repr, face_repr },
-    { 0, NULL },
+    FACE_SLOTS{ 0, NULL },
 };
 
 static PyType_Slot async_slots[] = {
     { Py_tp_doc, (void *)PyDoc_STR("The face of a thread-safe queue with asyncio.Queue's API.") },
     { Py_tp_methods, async_methods },
-    { Py_tp_getset, face_getset },
-    { Py_tp_traverse, face_traverse },
-    { Py_tp_clear, face_clear },
-    { Py_tp_dealloc, face_dealloc },
-    { Py_tp_repr, face_repr },
-    { 0, NULL },
+    FACE_SLOTS{ 0, NULL },
 };
 
 static PyType_Spec sync_spec = {
