@@ -71,7 +71,7 @@ from heapq import heappop, heappush
 from queue import Empty as SyncQueueEmpty
 from queue import Full as SyncQueueFull
 from time import monotonic
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 if sys.version_info >= (3, 13):
     from asyncio import QueueShutDown as AsyncQueueShutDown
@@ -147,6 +147,23 @@ def _would_block(what: str, instead: str) -> RuntimeError:
     return RuntimeError(
         f"{what} would block the event loop running in this thread; use '{instead}' in a coroutine"
     )
+
+
+def _deadline(timeout: float) -> float:
+    """The end of a timeout; ValueError if negative (queue.Queue's check)."""
+    if timeout < 0:
+        raise ValueError(_TIMEOUT_MSG)
+    return monotonic() + timeout
+
+
+def _remaining(endtime: float | None, timeout_exc: type[Exception]) -> float | None:
+    """Seconds left until endtime (None: no limit); timeout_exc once it passed."""
+    if endtime is None:
+        return None
+    remaining = endtime - monotonic()
+    if remaining <= 0.0:
+        raise timeout_exc
+    return remaining
 
 
 class ThreadSafeQueue(Generic[T]):
@@ -311,6 +328,13 @@ class ThreadSafeQueue(Generic[T]):
 
     # -- waiter lists (the caller holds the mutex) ----------------------------
 
+    def _waiter_list(self, kind: int) -> deque[_Waiter]:
+        if kind == _GETTERS:
+            return self._getters
+        if kind == _PUTTERS:
+            return self._putters
+        return self._joiners
+
     @staticmethod
     def _take_next(waiters: deque[_Waiter]) -> _Waiter | None:
         """Take the first waiter off the list (mutex held); release a thread at once."""
@@ -337,37 +361,48 @@ class ThreadSafeQueue(Generic[T]):
                 w.state = _PENDING
                 out.append(w)
 
-    def _waiters(self, kind: int) -> deque[_Waiter]:
-        return self._getters if kind == _GETTERS else self._putters
-
     def _can_use(self, kind: int) -> bool:
         """Whether a waiter of the list ``kind`` woken now could proceed (mutex held)."""
         if kind == _GETTERS:
             return bool(self._qsize_f())
         return not (0 < self._maxsize <= self._qsize_f())
 
+    def _put_item(self, item: T) -> _Waiter | None:
+        """Put item into the queue, which has room (mutex held): one more
+        unfinished task; the first getter is taken off its list (a task's
+        node is returned, to be woken once the mutex is released)."""
+        self._put_f(item)
+        self._unfinished_tasks += 1
+        return self._take_next(self._getters) if self._getters else None
+
     # -- wake-ups (mutex not held) ---------------------------------------------
+
+    def _wake_one(self, w: _Waiter, kind: int) -> bool:
+        """Wake the task of node w (taken off list ``kind``); False if it cannot
+        take the wake-up (its future is done, its loop closed)."""
+        loop = w.loop
+        if _in_loop_task(loop):
+            fut = w.fut
+            if not fut.done():
+                w.state = _WOKEN
+                fut.set_result(None)
+                return True
+            # cancelled: asyncio.Queue skips it too
+        else:
+            try:
+                loop.call_soon_threadsafe(self._deliver, w, kind)
+                return True
+            except RuntimeError:  # the loop is closed: its task never resumes
+                pass
+        w.state = _SKIPPED
+        return False
 
     def _wake(self, w: _Waiter | None, kind: int) -> None:
         """Wake the task of node w (taken off list ``kind``), or the next one if
         it cannot take the wake-up."""
-        while w is not None:
-            loop = w.loop
-            if _get_running_loop() is loop and _current_task(loop) is not None:
-                fut = w.fut
-                if not fut.done():
-                    w.state = _WOKEN
-                    fut.set_result(None)
-                    return
-                w.state = _SKIPPED  # cancelled: asyncio.Queue skips it too
-            else:
-                try:
-                    loop.call_soon_threadsafe(self._deliver, w, kind)
-                    return
-                except RuntimeError:  # the loop is closed: its task never resumes
-                    w.state = _SKIPPED
+        while w is not None and not self._wake_one(w, kind):
             with self._mutex:
-                w = self._take_next(self._waiters(kind))
+                w = self._take_next(self._waiter_list(kind))
 
     def _deliver(self, w: _Waiter, kind: int) -> None:
         """Run by the waiter's loop: complete its future, or pass the wake-up on."""
@@ -383,46 +418,40 @@ class ThreadSafeQueue(Generic[T]):
     def _pass_on(self, kind: int) -> None:
         """Wake the next waiter of list ``kind`` if it could proceed."""
         with self._mutex:
-            w = self._take_next(self._waiters(kind)) if self._can_use(kind) else None
+            w = self._take_next(self._waiter_list(kind)) if self._can_use(kind) else None
         if w is not None:
             self._wake(w, kind)
 
     def _wake_all(self, woken: list[_Waiter]) -> None:
         """Wake tasks' nodes taken by _take_all (no pass-on: every waiter was woken)."""
         for w in woken:
-            loop = w.loop
-            if _get_running_loop() is loop and _current_task(loop) is not None:
-                if not w.fut.done():
-                    w.state = _WOKEN
-                    w.fut.set_result(None)
-                else:
-                    w.state = _SKIPPED
-            else:
-                try:
-                    loop.call_soon_threadsafe(self._deliver, w, _JOINERS)
-                except RuntimeError:
-                    w.state = _SKIPPED
+            self._wake_one(w, _JOINERS)
 
     # -- waiting ----------------------------------------------------------------
 
     def _abandon(self, w: _Waiter, kind: int) -> None:
-        """A task stops waiting on w with an exception: leave the list, and pass
-        on a wake-up that was received and not used (asyncio.Queue's rule)."""
+        """A task or thread stops waiting on w with an exception: leave the list,
+        and pass on a wake-up that was received and not used (asyncio.Queue's
+        rule)."""
         with self._mutex:
             state = w.state
             if state == _LINKED:
                 self._waiter_list(kind).remove(w)
             elif state == _PENDING:
                 w.left = True  # _deliver passes the wake-up on
-        if state == _WOKEN and kind != _JOINERS and not w.fut.cancelled():
+        if state == _WOKEN and kind != _JOINERS and (w.fut is None or not w.fut.cancelled()):
             self._pass_on(kind)
 
-    def _waiter_list(self, kind: int) -> deque[_Waiter]:
-        if kind == _GETTERS:
-            return self._getters
-        if kind == _PUTTERS:
-            return self._putters
-        return self._joiners
+    def _thread_waiter(self, kind: int, what: str, instead: str) -> _Waiter:
+        """A node for the calling thread, appended to list ``kind`` (mutex held);
+        RuntimeError if a loop runs in this thread (``what`` would freeze it)."""
+        if _get_running_loop() is not None:
+            raise _would_block(f"{type(self).__name__}.sync_q.{what}", instead)
+        lock = _allocate_lock()
+        lock.acquire()
+        w = _Waiter(None, None, lock)
+        self._waiter_list(kind).append(w)
+        return w
 
     def _block(self, w: _Waiter, kind: int, timeout: float | None) -> None:
         """Sleep on w's lock (the node is linked, the mutex not held) until woken,
@@ -435,20 +464,35 @@ class ThreadSafeQueue(Generic[T]):
             else:
                 lock.acquire(True, timeout)
         except BaseException:
-            with self._mutex:
-                state = w.state
-                if state == _LINKED:
-                    self._waiter_list(kind).remove(w)
-            if state == _WOKEN and kind != _JOINERS:
-                self._pass_on(kind)
+            self._abandon(w, kind)
             raise
         with self._mutex:
             if w.state == _LINKED:
                 self._waiter_list(kind).remove(w)
 
-    def _check_may_block(self, what: str, instead: str) -> None:
-        if _get_running_loop() is not None:
-            raise _would_block(what, instead)
+    def _must_wait(self, kind: int) -> bool:
+        """Whether a task about to wait in list ``kind`` still must (mutex held)."""
+        if kind == _GETTERS:
+            return not self._qsize_f() and not self._is_shutdown
+        if kind == _PUTTERS:
+            return 0 < self._maxsize <= self._qsize_f() and not self._is_shutdown
+        return bool(self._unfinished_tasks)
+
+    async def _task_wait(self, kind: int) -> None:
+        """Wait in list ``kind`` as the current task until woken, unless the
+        queue changed meanwhile (then return at once: the caller checks again)."""
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        with self._mutex:  # re-check (another thread may have changed it), then queue
+            if not self._must_wait(kind):
+                return
+            w = _Waiter(loop, fut, None)
+            self._waiter_list(kind).append(w)
+        try:
+            await fut
+        except BaseException:
+            self._abandon(w, kind)
+            raise
 
 
 class ThreadSafeLifoQueue(ThreadSafeQueue[T]):
@@ -481,6 +525,11 @@ class ThreadSafePriorityQueue(ThreadSafeQueue[T]):
 class _Face(Generic[T]):
     __slots__ = ("_parent",)
 
+    # The exceptions the face raises (queue's or asyncio's), set by each face.
+    _shutdown_exc: ClassVar[type[Exception]]
+    _empty_exc: ClassVar[type[Exception]]
+    _full_exc: ClassVar[type[Exception]]
+
     def __init__(self, parent: ThreadSafeQueue[T]) -> None:
         self._parent = parent
 
@@ -511,6 +560,32 @@ class _Face(Generic[T]):
         """Return True if there are maxsize items in the queue (never with maxsize <= 0)."""
         return self._parent.full()
 
+    def _put_nowait(self, item: T) -> None:
+        """put_nowait() of both faces, raising the face's exceptions."""
+        p = self._parent
+        with p._mutex:
+            if p._is_shutdown:
+                raise self._shutdown_exc
+            if 0 < p._maxsize <= p._qsize_f():
+                raise self._full_exc
+            g = p._put_item(item)
+        if g is not None:
+            p._wake(g, _GETTERS)
+
+    def _get_nowait(self) -> T:
+        """get_nowait() of both faces, raising the face's exceptions."""
+        p = self._parent
+        with p._mutex:
+            if not p._qsize_f():
+                if p._is_shutdown:
+                    raise self._shutdown_exc
+                raise self._empty_exc
+            item = p._get_f()
+            w = p._take_next(p._putters) if p._putters else None
+        if w is not None:
+            p._wake(w, _PUTTERS)
+        return item
+
     def task_done(self) -> None:
         """Mark a formerly enqueued task as complete (ValueError if called too many times)."""
         p = self._parent
@@ -536,6 +611,9 @@ class SyncQueue(_Face[T]):
     """The face of a thread-safe queue with queue.Queue's API (for threads)."""
 
     __slots__ = ()
+    _shutdown_exc: ClassVar[type[Exception]] = SyncQueueShutDown
+    _empty_exc: ClassVar[type[Exception]] = SyncQueueEmpty
+    _full_exc: ClassVar[type[Exception]] = SyncQueueFull
 
     def put(self, item: T, block: bool = True, timeout: float | None = None) -> None:
         """Put an item into the queue, as queue.Queue.put (Full, ShutDown, ValueError)."""
@@ -544,39 +622,19 @@ class SyncQueue(_Face[T]):
         w = None
         while True:
             with p._mutex:
-                if w is None:
-                    if p._is_shutdown:
-                        raise SyncQueueShutDown
-                    if p._maxsize > 0:
-                        if not block:
-                            if p._qsize_f() >= p._maxsize:
-                                raise SyncQueueFull
-                        elif timeout is not None:
-                            if timeout < 0:
-                                raise ValueError(_TIMEOUT_MSG)
-                            endtime = monotonic() + timeout
-                else:
-                    if p._is_shutdown:
-                        raise SyncQueueShutDown
-                if 0 < p._maxsize <= p._qsize_f():
-                    remaining = None
-                    if endtime is not None:
-                        remaining = endtime - monotonic()
-                        if remaining <= 0.0:
+                if p._is_shutdown:
+                    raise SyncQueueShutDown
+                if w is None and p._maxsize > 0:
+                    if not block:
+                        if p._qsize_f() >= p._maxsize:
                             raise SyncQueueFull
-                    if _get_running_loop() is not None:
-                        raise _would_block(
-                            f"{type(p).__name__}.sync_q.put()", "await q.async_q.put(item)"
-                        )
-                    lock = _allocate_lock()
-                    lock.acquire()
-                    w = _Waiter(None, None, lock)
-                    p._putters.append(w)
-                else:
-                    p._put_f(item)
-                    p._unfinished_tasks += 1
-                    g = p._take_next(p._getters) if p._getters else None
+                    elif timeout is not None:
+                        endtime = _deadline(timeout)
+                if not (0 < p._maxsize <= p._qsize_f()):
+                    g = p._put_item(item)
                     break
+                remaining = _remaining(endtime, SyncQueueFull)
+                w = p._thread_waiter(_PUTTERS, "put()", "await q.async_q.put(item)")
             p._block(w, _PUTTERS, remaining)
         if g is not None:
             p._wake(g, _GETTERS)
@@ -596,24 +654,13 @@ class SyncQueue(_Face[T]):
                         if not size:
                             raise SyncQueueEmpty
                     elif timeout is not None:
-                        if timeout < 0:
-                            raise ValueError(_TIMEOUT_MSG)
-                        endtime = monotonic() + timeout
+                        endtime = _deadline(timeout)
                 if size:
                     item = p._get_f()
                     pw = p._take_next(p._putters) if p._putters else None
                     break
-                remaining = None
-                if endtime is not None:
-                    remaining = endtime - monotonic()
-                    if remaining <= 0.0:
-                        raise SyncQueueEmpty
-                if _get_running_loop() is not None:
-                    raise _would_block(f"{type(p).__name__}.sync_q.get()", "await q.async_q.get()")
-                lock = _allocate_lock()
-                lock.acquire()
-                w = _Waiter(None, None, lock)
-                p._getters.append(w)
+                remaining = _remaining(endtime, SyncQueueEmpty)
+                w = p._thread_waiter(_GETTERS, "get()", "await q.async_q.get()")
             p._block(w, _GETTERS, remaining)
         if pw is not None:
             p._wake(pw, _PUTTERS)
@@ -621,31 +668,11 @@ class SyncQueue(_Face[T]):
 
     def put_nowait(self, item: T) -> None:
         """put(item, block=False)."""
-        p = self._parent
-        with p._mutex:
-            if p._is_shutdown:
-                raise SyncQueueShutDown
-            if 0 < p._maxsize <= p._qsize_f():
-                raise SyncQueueFull
-            p._put_f(item)
-            p._unfinished_tasks += 1
-            g = p._take_next(p._getters) if p._getters else None
-        if g is not None:
-            p._wake(g, _GETTERS)
+        self._put_nowait(item)
 
     def get_nowait(self) -> T:
         """get(block=False)."""
-        p = self._parent
-        with p._mutex:
-            if not p._qsize_f():
-                if p._is_shutdown:
-                    raise SyncQueueShutDown
-                raise SyncQueueEmpty
-            item = p._get_f()
-            w = p._take_next(p._putters) if p._putters else None
-        if w is not None:
-            p._wake(w, _PUTTERS)
-        return item
+        return self._get_nowait()
 
     def join(self) -> None:
         """Block until every item put was marked done with task_done()."""
@@ -654,14 +681,7 @@ class SyncQueue(_Face[T]):
             with p._mutex:
                 if not p._unfinished_tasks:
                     return
-                if _get_running_loop() is not None:
-                    raise _would_block(
-                        f"{type(p).__name__}.sync_q.join()", "await q.async_q.join()"
-                    )
-                lock = _allocate_lock()
-                lock.acquire()
-                w = _Waiter(None, None, lock)
-                p._joiners.append(w)
+                w = p._thread_waiter(_JOINERS, "join()", "await q.async_q.join()")
             p._block(w, _JOINERS, None)
 
 
@@ -669,34 +689,17 @@ class AsyncQueue(_Face[T]):
     """The face of a thread-safe queue with asyncio.Queue's API (for tasks of any loop)."""
 
     __slots__ = ()
+    _shutdown_exc: ClassVar[type[Exception]] = AsyncQueueShutDown
+    _empty_exc: ClassVar[type[Exception]] = AsyncQueueEmpty
+    _full_exc: ClassVar[type[Exception]] = AsyncQueueFull
 
     def put_nowait(self, item: T) -> None:
         """Put an item without blocking, as asyncio.Queue.put_nowait (QueueFull, QueueShutDown)."""
-        p = self._parent
-        with p._mutex:
-            if p._is_shutdown:
-                raise AsyncQueueShutDown
-            if 0 < p._maxsize <= p._qsize_f():
-                raise AsyncQueueFull
-            p._put_f(item)
-            p._unfinished_tasks += 1
-            g = p._take_next(p._getters) if p._getters else None
-        if g is not None:
-            p._wake(g, _GETTERS)
+        self._put_nowait(item)
 
     def get_nowait(self) -> T:
         """Remove and return an item if one is available, as asyncio.Queue.get_nowait."""
-        p = self._parent
-        with p._mutex:
-            if not p._qsize_f():
-                if p._is_shutdown:
-                    raise AsyncQueueShutDown
-                raise AsyncQueueEmpty
-            item = p._get_f()
-            w = p._take_next(p._putters) if p._putters else None
-        if w is not None:
-            p._wake(w, _PUTTERS)
-        return item
+        return self._get_nowait()
 
     async def put(self, item: T) -> None:
         """Put an item into the queue, waiting while it is full (a coroutine)."""
@@ -707,24 +710,11 @@ class AsyncQueue(_Face[T]):
                 if not (0 < p._maxsize <= p._qsize_f()):
                     if p._is_shutdown:
                         raise AsyncQueueShutDown
-                    p._put_f(item)
-                    p._unfinished_tasks += 1
-                    g = p._take_next(p._getters) if p._getters else None
+                    g = p._put_item(item)
                     break
                 if p._is_shutdown:
                     raise AsyncQueueShutDown
-            loop = asyncio.get_running_loop()
-            fut = loop.create_future()
-            with mutex:  # re-check (another thread may have made room), then queue
-                if not (0 < p._maxsize <= p._qsize_f()) or p._is_shutdown:
-                    continue
-                w = _Waiter(loop, fut, None)
-                p._putters.append(w)
-            try:
-                await fut
-            except BaseException:
-                p._abandon(w, _PUTTERS)
-                raise
+            await p._task_wait(_PUTTERS)
         if g is not None:
             p._wake(g, _GETTERS)
 
@@ -740,18 +730,7 @@ class AsyncQueue(_Face[T]):
                     break
                 if p._is_shutdown:
                     raise AsyncQueueShutDown
-            loop = asyncio.get_running_loop()
-            fut = loop.create_future()
-            with mutex:  # re-check (another thread may have put), then queue
-                if p._qsize_f() or p._is_shutdown:
-                    continue
-                w = _Waiter(loop, fut, None)
-                p._getters.append(w)
-            try:
-                await fut
-            except BaseException:
-                p._abandon(w, _GETTERS)
-                raise
+            await p._task_wait(_GETTERS)
         if pw is not None:
             p._wake(pw, _PUTTERS)
         return item
@@ -759,20 +738,7 @@ class AsyncQueue(_Face[T]):
     async def join(self) -> None:
         """Wait until every item put was marked done with task_done() (a coroutine)."""
         p = self._parent
-        while True:
-            with p._mutex:
-                if not p._unfinished_tasks:
-                    return
-            loop = asyncio.get_running_loop()
-            fut = loop.create_future()
-            with p._mutex:
-                if not p._unfinished_tasks:
-                    return
-                w = _Waiter(loop, fut, None)
-                p._joiners.append(w)
-            try:
-                await fut
-            except BaseException:
-                p._abandon(w, _JOINERS)
-                raise
-            return
+        with p._mutex:
+            if not p._unfinished_tasks:
+                return
+        await p._task_wait(_JOINERS)
