@@ -985,17 +985,26 @@ tq_timeout_secs(PyObject *timeout, double *secs)
     return *secs == -1.0 && PyErr_Occurred() ? -1 : 0;
 }
 
-/* The deadline of a timeout of secs seconds; ValueError if negative
- * (queue.Queue's check, at queue.Queue's point). 0 or -1. */
+/* The deadline of a timeout of secs seconds, checked at queue.Queue's
+ * point (when the call has to wait), with the mutex held: 0, or -1 for a
+ * negative timeout, with nothing raised (nothing may allocate under the
+ * mutex): the caller unlocks, then calls tq_negative_timeout. */
 static int
 tq_deadline(double secs, double *endtime)
 {
     if (secs < 0) {
-        PyErr_SetString(PyExc_ValueError, "'timeout' must be a non-negative number");
         return -1;
     }
     *endtime = tq_monotonic() + secs;
     return 0;
+}
+
+/* queue.Queue's ValueError for a negative timeout. NULL. */
+static PyObject *
+tq_negative_timeout(void)
+{
+    PyErr_SetString(PyExc_ValueError, "'timeout' must be a non-negative number");
+    return NULL;
 }
 
 static PyObject *
@@ -1037,7 +1046,7 @@ sync_put(PyObject *self, PyObject *args, PyObject *kwds)
                 }
                 else if (timeout != Py_None && tq_deadline(secs, &endtime) < 0) {
                     TQ_UNLOCK(q);
-                    return NULL;
+                    return tq_negative_timeout();
                 }
             }
         }
@@ -1093,7 +1102,7 @@ sync_get(PyObject *self, PyObject *args, PyObject *kwds)
             }
             else if (timeout != Py_None && tq_deadline(secs, &endtime) < 0) {
                 TQ_UNLOCK(q);
-                return NULL;
+                return tq_negative_timeout();
             }
         }
         if (size) {
