@@ -1425,3 +1425,38 @@ def test_typing_queues_runs():
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.split() == ["ok"], r.stdout
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="sys.monitoring is 3.12+")
+def test_got_items_survive_a_monitoring_tool_keeping_the_exceptions(queue_impl):
+    """A tool that keeps the exceptions raised under sys.monitoring (the
+    StopIteration an `await` on a C awaitable may raise among them) sees each
+    one keep its value, and the awaits still return their items."""
+    mon = sys.monitoring
+    tool = mon.PROFILER_ID
+    if mon.get_tool(tool) is not None:
+        pytest.skip("the profiler tool id is in use")
+    kept = []
+
+    async def main():
+        q = queue_impl.Queue()
+        items = [_Item() for _ in range(3)]
+        for item in items:
+            q.put_nowait(item)
+        got = [await q.get() for _ in range(3)]
+        return items, got
+
+    mon.use_tool_id(tool, "asynclocks-test")
+    try:
+        mon.register_callback(tool, mon.events.RAISE, lambda code, off, exc: kept.append(exc))
+        mon.set_events(tool, mon.events.RAISE)
+        items, got = asyncio.run(main())
+    finally:
+        mon.set_events(tool, 0)
+        mon.register_callback(tool, mon.events.RAISE, None)
+        mon.free_tool_id(tool)
+    assert got == items
+    values = [e.value for e in kept if isinstance(e, StopIteration) and isinstance(e.value, _Item)]
+    # the stdlib's coroutines return without raising; where StopIteration is
+    # raised, each kept exception holds the item it carried, in order
+    assert values in ([], items), values
