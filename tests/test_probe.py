@@ -66,4 +66,3 @@ def test_nan_timeout():
     else:
         raises = False
     assert _probe.NAN_TIMEOUT_RAISES is raises
-

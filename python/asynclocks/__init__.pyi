@@ -334,9 +334,7 @@ class Queue(asyncio.Queue[_T]):
 class LifoQueue(Queue[_T], asyncio.LifoQueue[_T]):
     """A Queue that retrieves most recently added entries first, behaving as asyncio.LifoQueue."""
 
-class PriorityQueue(
-    Queue[SupportsRichComparisonT], asyncio.PriorityQueue[SupportsRichComparisonT]
-):
+class PriorityQueue(Queue[SupportsRichComparisonT], asyncio.PriorityQueue[SupportsRichComparisonT]):
     """A Queue that retrieves entries in priority order (lowest first).
 
     Behaves as asyncio.PriorityQueue.

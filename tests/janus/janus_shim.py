@@ -26,7 +26,6 @@ _source = {
 }[_which]
 
 
-
 # Subclasses with janus's class names (janus's tests key results on them).
 class Queue(_source.ThreadSafeQueue):
     pass
