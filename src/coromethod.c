@@ -281,7 +281,7 @@ cm_new(AlState *st, PyTypeObject *type, PyMethodDef *def, int coro)
  * Not on 3.12-3.14, though they call a CoroMethod through the generic path
  * (CALL_NON_PY_GENERAL: about 75 instructions per call more than a builtin
  * method descriptor, callgrind 3.13.0) and would call a method class
- * inline (CALL_BUILTIN_CLASS; q.put_nowait(i); q.get_nowait() 945 -> 824):
+ * inline (CALL_BUILTIN_CLASS; q.put_nowait(i); q.get_nowait() 944 -> 799):
  * their LOAD_ATTR_CLASS caches what a class's dict holds for a method
  * descriptor and returns it without calling __get__, so a repeated
  * `Lock.acquire` (inspect.iscoroutinefunction(Lock.acquire) in a loop)
