@@ -369,7 +369,7 @@ aw_new_alloc(AlState *st, PyObject *owner, AwStepFunc step, const char *name, Py
         aw->next = NULL;
         Py_DECREF(aw);
     }
-    st->no_recycle = al_tracemalloc_tracing();
+    aw_set_recycling(st);
     aw = PyObject_GC_New(AlAwaitable, st->Awaitable_Type);
     if (aw == NULL) {
         return NULL;
@@ -801,7 +801,7 @@ aw_dunder_await(PyObject *self, PyObject *Py_UNUSED(ignored))
 /* warnings.warn("coroutine '<name>' was never awaited", RuntimeWarning,
  * source=aw), as the interpreter warns for a coroutine: with -X
  * tracemalloc the warning shows where the awaitable was created (see
- * AlState.no_recycle). 0 or -1. */
+ * AlState.recycle_max). 0 or -1. */
 static int
 warn_unawaited(AlAwaitable *aw)
 {
@@ -918,8 +918,7 @@ aw_dealloc(PyObject *self)
 #endif
     /* A finalized object keeps the GC's "finalized" mark: never recycle it,
      * or its finalizer would not run the next time. */
-    if (aw->status == AW_DONE && !aw->finalized && !st->closing && !st->no_recycle &&
-        st->numfree < AL_FREELIST_MAX) {
+    if (aw->status == AW_DONE && !aw->finalized && st->numfree < st->recycle_max) {
         /* Recycle: the list takes the object over with one reference; it
          * stays tracked (its fields are all cleared, its type is kept). */
         assert(Py_REFCNT(self) == 0 && aw->owner == NULL && aw->fut == NULL && aw->sub == NULL &&
@@ -1057,6 +1056,7 @@ void
 aw_freelist_clear(AlState *st)
 {
     st->closing = 1;
+    st->recycle_max = 0;
     while (st->freelist != NULL) {
         AlAwaitable *aw = st->freelist;
         st->freelist = aw->next;

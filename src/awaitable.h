@@ -68,6 +68,13 @@ al_tracemalloc_tracing(void)
     return PyTraceMalloc_Untrack(AL_TRACE_DOMAIN, 0) != -2;
 }
 
+/* Decide AlState.recycle_max from closing and tracemalloc's state now. */
+static inline void
+aw_set_recycling(AlState *st)
+{
+    st->recycle_max = st->closing || al_tracemalloc_tracing() ? 0 : AL_FREELIST_MAX;
+}
+
 /* New awaitable for owner (new reference), NULL on error. ret is a borrowed
  * immortal-ish singleton (None or True) or NULL. */
 static inline PyObject *

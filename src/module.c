@@ -289,7 +289,7 @@ import_stdlib(AlState *st)
 static int
 create_types(PyObject *module, AlState *st)
 {
-    st->no_recycle = al_tracemalloc_tracing();
+    aw_set_recycling(st);
     st->stop_true = PyObject_CallOneArg(PyExc_StopIteration, Py_True);
     if (st->stop_true == NULL) {
         return -1;

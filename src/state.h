@@ -159,10 +159,12 @@ typedef struct AlState {
     AlAwaitable *freelist;
     int numfree;
     int closing; /* m_clear has run: free awaitables instead of recycling them */
-    /* tracemalloc was tracing when the module was imported or when the
-     * freelist last ran empty: finished awaitables are freed, not recycled,
-     * so that each one's traceback is where it was created. */
-    int no_recycle;
+    /* How many finished awaitables the freelist may hold (aw_dealloc's one
+     * check): AL_FREELIST_MAX, or 0 once closing or when tracemalloc was
+     * tracing at import or when the freelist last ran empty (finished
+     * awaitables are then freed, so that each one's traceback is where it
+     * was created). Set by aw_set_recycling. */
+    int recycle_max;
 
     /* queue.c's lookups, made when its types are (borrowed pointers). */
     AlQueueCache qcache;
