@@ -470,6 +470,11 @@ async def _wait_for_thread(ready):
         await asyncio.sleep(0 if spins < 20 else 1e-4)
 
 
+async def _until_set(done):
+    """Wait until the threading.Event `done` (from _Worker.put) is set."""
+    await _wait_for_thread(done.is_set)
+
+
 class _Worker:
     """A thread running the callables put into it, one at a time."""
 
@@ -520,15 +525,12 @@ async def threadsafe(ns, n, keep):
     e = persist(keep, "tsevent", ns.ThreadSafeEvent)
     worker = persist(keep, "worker", _Worker)
 
-    async def until_set(done):
-        await _wait_for_thread(done.is_set)
-
     for i in range(n):
         f.set()
         assert await f.wait() is None
         t = asyncio.ensure_future(f.wait())
         await asyncio.sleep(0)
-        await until_set(worker.put(f.set))
+        await _until_set(worker.put(f.set))
         assert await t is None
         # cancelled before the grant, then after it (passed on to t2)
         t = asyncio.ensure_future(f.wait())
@@ -554,7 +556,7 @@ async def threadsafe(ns, n, keep):
         await _wait_for_thread(lambda: "waiters:4" in repr(e))
         e.set()
         assert await asyncio.gather(*ws) == [True] * 3
-        await until_set(done)
+        await _until_set(done)
         assert got == [True]
         e.clear()
         t = asyncio.ensure_future(e.wait())
@@ -574,7 +576,7 @@ async def threadsafe(ns, n, keep):
         aw = e.wait()
         aw.close()
         if i % 25 == 0:
-            await until_set(worker.put(lambda: _dead_loop_waiter(f, e)))
+            await _until_set(worker.put(lambda: _dead_loop_waiter(f, e)))
             f.set()  # the closed loop's waiter cannot take it
             assert f.is_set()
             f.clear()
@@ -769,24 +771,21 @@ async def tsqueue(ns, n, keep):
     lq = persist(keep, "tslq", ns.ThreadSafeLifoQueue)
     worker = persist(keep, "qworker", _Worker)
 
-    async def until_set(done):
-        await _wait_for_thread(done.is_set)
-
     for i in range(n):
         item = object()
-        await until_set(worker.put(lambda item=item: q.sync_q.put(item)))
+        await _until_set(worker.put(lambda item=item: q.sync_q.put(item)))
         assert await q.async_q.get() is item
         q.async_q.task_done()
         t = asyncio.ensure_future(q.async_q.get())
         await asyncio.sleep(0)
-        await until_set(worker.put(lambda i=i: q.sync_q.put([i])))
+        await _until_set(worker.put(lambda i=i: q.sync_q.put([i])))
         assert await t == [i]
         q.sync_q.task_done()
         # a getter cancelled while the hand-off from a thread is on its way
         t1 = asyncio.ensure_future(q.async_q.get())
         t2 = asyncio.ensure_future(q.async_q.get())
         await asyncio.sleep(0)
-        await until_set(worker.put(lambda i=i: q.sync_q.put(i)))
+        await _until_set(worker.put(lambda i=i: q.sync_q.put(i)))
         t1.cancel()  # too late if the wake-up already reached t1: it has the item
         try:
             taken = await t1
@@ -807,7 +806,7 @@ async def tsqueue(ns, n, keep):
         assert q.async_q.get_nowait() == "full"
         await t
         got = []
-        await until_set(worker.put(lambda got=got: got.append(q.sync_q.get(timeout=5))))
+        await _until_set(worker.put(lambda got=got: got.append(q.sync_q.get(timeout=5))))
         assert got == ["next"]
         try:  # would block this loop's thread (or, when slower, times out first)
             q.sync_q.get(timeout=0.0001)
@@ -820,7 +819,7 @@ async def tsqueue(ns, n, keep):
         j = asyncio.ensure_future(q.async_q.join())
         await asyncio.sleep(0)
         q.sync_q.get()
-        await until_set(worker.put(q.sync_q.task_done))
+        await _until_set(worker.put(q.sync_q.task_done))
         await j
         for x in (3, 1, 2):
             pq.sync_q.put((x, object()))
@@ -834,7 +833,7 @@ async def tsqueue(ns, n, keep):
         aw.close()
         if i % 25 == 0:
             s = ns.ThreadSafeQueue()
-            await until_set(worker.put(lambda s=s: _dead_loop_queue_waiters(s)))
+            await _until_set(worker.put(lambda s=s: _dead_loop_queue_waiters(s)))
             s.sync_q.put("x")  # the closed loop's getter cannot take it
             assert s.sync_q.get_nowait() == "x"
             s.sync_q.task_done()
