@@ -71,13 +71,13 @@ raise_stop_value(AlState *st, PyObject *value)
 }
 
 /* The value the last raise_stop_value left in the shared instance, taken out
- * of it (new reference, or NULL), unless that instance is still being raised
- * or was kept. */
+ * of it (new reference), or NULL: none left, or that instance is still being
+ * raised or was kept. */
 static inline PyObject *
 take_stop_value(AlState *st)
 {
     PyObject *e = st->stop_value;
-    if (e == NULL || Py_REFCNT(e) != 1) {
+    if (e == NULL || ((PyStopIterationObject *)e)->value == NULL || Py_REFCNT(e) != 1) {
         return NULL;
     }
     PyObject *v = ((PyStopIterationObject *)e)->value;
@@ -911,10 +911,7 @@ aw_dealloc(PyObject *self)
     /* What an `await` just returned through the shared StopIteration: the
      * interpreter holds its own reference now. Released last (it may run
      * code). */
-    PyObject *stop_value =
-      st->stop_value != NULL && ((PyStopIterationObject *)st->stop_value)->value != NULL
-        ? take_stop_value(st)
-        : NULL;
+    PyObject *stop_value = take_stop_value(st);
 #endif
     /* A finalized object keeps the GC's "finalized" mark: never recycle it,
      * or its finalizer would not run the next time. */
